@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { ZEnvironmentName, ZIdRef, ZIsoDateTime } from "./common.js";
+
+/** Points `environment` of a prompt at one of its versions (moving it if it pointed elsewhere). */
+export const ZSetEnvironmentInput = z.object({
+  promptId: ZIdRef,
+  versionId: ZIdRef,
+  environment: ZEnvironmentName,
+});
+export type TSetEnvironmentInput = z.infer<typeof ZSetEnvironmentInput>;
+
+/** Removes `environment` from a version; refused for `production`, 404 when it points elsewhere. */
+export const ZRemoveEnvironmentInput = ZSetEnvironmentInput;
+export type TRemoveEnvironmentInput = z.infer<typeof ZRemoveEnvironmentInput>;
+
+export const ZEnvironmentRef = z.object({ promptId: ZIdRef, environment: ZEnvironmentName });
+export type TEnvironmentRef = z.infer<typeof ZEnvironmentRef>;
+
+/** One entry of the append-only deployment history. */
+export const ZDeployment = z.object({
+  id: z.string(),
+  promptId: z.string(),
+  environment: z.string(),
+  action: z.enum(["set", "remove"]),
+  /** The version the environment points at after this entry (null after a remove). */
+  versionId: z.string().nullable(),
+  /** The version it pointed at before (null when it pointed nowhere). */
+  previousVersionId: z.string().nullable(),
+  /** Counts the changes of this (prompt, environment) pointer: orders concurrent moves exactly. */
+  revision: z.number().int(),
+  at: ZIsoDateTime,
+  /** The API key that made the change (null for the server's bootstrap key). */
+  keyId: z.string().nullable(),
+});
+export type TDeployment = z.infer<typeof ZDeployment>;
+
+export const ZDeploymentHistoryInput = z.object({
+  promptId: ZIdRef,
+  environment: ZEnvironmentName.optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type TDeploymentHistoryInput = z.input<typeof ZDeploymentHistoryInput>;
+
+/** An environment of a prompt and the version it points at. */
+export const ZEnvironmentPointer = z.object({
+  environment: z.string(),
+  versionId: z.string(),
+  updatedAt: ZIsoDateTime,
+});
+export type TEnvironmentPointer = z.infer<typeof ZEnvironmentPointer>;

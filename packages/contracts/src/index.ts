@@ -1,0 +1,8 @@
+/** Every promptreg shape as a Zod schema (`Z…`) and its inferred type (`T…`). Helicone wire shapes: `./rest`. */
+export * from "./api-keys.js";
+export * from "./common.js";
+export * from "./environments.js";
+export * from "./prompt-body.js";
+export * from "./prompts.js";
+export * from "./template.js";
+export * from "./versions.js";
