@@ -1,0 +1,2 @@
+export { defaultBinaryPath, ensureFerretdbBinary, repoRoot } from "./binary.js";
+export { startEmbeddedDb, type EmbeddedDb, type EmbeddedDbOptions } from "./server.js";
