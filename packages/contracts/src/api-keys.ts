@@ -21,7 +21,7 @@ export const ZCreateApiKeyInput = z.object({
   name: z.string().trim().min(1, "name must not be empty").max(100),
   role: ZApiKeyRole.default("member"),
 });
-export type TCreateApiKeyInput = z.input<typeof ZCreateApiKeyInput>;
+export type TCreateApiKeyInput = z.infer<typeof ZCreateApiKeyInput>;
 
 /** The secret is shown once, here, and never again. */
 export const ZCreatedApiKey = z.object({ key: ZApiKey, secret: z.string() });

@@ -39,7 +39,7 @@ export const ZDeploymentHistoryInput = z.object({
   environment: ZEnvironmentName.optional(),
   limit: z.number().int().min(1).max(500).default(100),
 });
-export type TDeploymentHistoryInput = z.input<typeof ZDeploymentHistoryInput>;
+export type TDeploymentHistoryInput = z.infer<typeof ZDeploymentHistoryInput>;
 
 /** An environment of a prompt and the version it points at. */
 export const ZEnvironmentPointer = z.object({

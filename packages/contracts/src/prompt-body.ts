@@ -56,7 +56,7 @@ export const ZToolChoice = z.union([z.string(), z.looseObject({ type: z.string()
  */
 export const ZPromptBody = z
   .looseObject({
-    model: z.string({ error: "model must be a string" }).trim().min(1, "model must not be empty"),
+    model: z.string({ error: "model must be a string" }).refine((m) => m.trim().length > 0, "model must not be empty"),
     messages: z.array(ZChatMessage, { error: "messages must be an array of chat messages" }),
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.number().int().positive().optional(),

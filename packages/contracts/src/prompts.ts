@@ -32,7 +32,7 @@ export const ZListPromptsInput = z.object({
   page: ZPage.default(0),
   pageSize: ZPageSize.default(DEFAULT_PROMPT_PAGE_SIZE),
 });
-export type TListPromptsInput = z.input<typeof ZListPromptsInput>;
+export type TListPromptsInput = z.infer<typeof ZListPromptsInput>;
 
 export const ZListPromptsOutput = z.object({
   items: z.array(ZPrompt),

@@ -35,7 +35,7 @@ export const ZCreateVersionInput = z.object({
   body: ZPromptBody,
   environment: ZEnvironmentName.optional(),
 });
-export type TCreateVersionInput = z.input<typeof ZCreateVersionInput>;
+export type TCreateVersionInput = z.infer<typeof ZCreateVersionInput>;
 
 export const DEFAULT_VERSION_PAGE_SIZE = 1000;
 
@@ -46,7 +46,7 @@ export const ZListVersionsInput = z.object({
   page: ZPage.default(0),
   pageSize: ZPageSize.default(DEFAULT_VERSION_PAGE_SIZE),
 });
-export type TListVersionsInput = z.input<typeof ZListVersionsInput>;
+export type TListVersionsInput = z.infer<typeof ZListVersionsInput>;
 
 export const ZVersionRef = z.object({ versionId: ZIdRef });
 export type TVersionRef = z.infer<typeof ZVersionRef>;
