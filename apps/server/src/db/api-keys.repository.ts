@@ -1,0 +1,56 @@
+import type { Collection, Db } from "mongodb";
+import type { TApiKey } from "@promptreg/contracts";
+import type { ApiKeyDoc } from "./documents.js";
+import { declareIndexes } from "./indexes.js";
+import type { TenantScope } from "./scope.js";
+
+export function toApiKey(doc: ApiKeyDoc): TApiKey {
+  return {
+    id: doc._id,
+    name: doc.name,
+    role: doc.role,
+    prefix: doc.prefix,
+    createdAt: doc.createdAt.toISOString(),
+    revokedAt: doc.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function createApiKeysRepository(db: Db) {
+  const collection: Collection<ApiKeyDoc> = db.collection("api_keys");
+  return {
+    async ensureIndexes(): Promise<void> {
+      await declareIndexes(collection, [
+        // Authentication of every request: findByHash.
+        { key: { hash: 1 }, name: "hash_unique", unique: true },
+        // Listing an organization's keys.
+        { key: { orgId: 1, createdAt: -1 }, name: "org_created" },
+      ]);
+    },
+
+    async insert(doc: ApiKeyDoc): Promise<TApiKey> {
+      await collection.insertOne(doc);
+      return toApiKey(doc);
+    },
+
+    /** Not tenant-scoped on purpose: this is how a request finds its tenant. */
+    async findActiveByHash(hash: string): Promise<ApiKeyDoc | null> {
+      return collection.findOne({ hash, revokedAt: null });
+    },
+
+    async list(scope: TenantScope): Promise<TApiKey[]> {
+      const docs = await collection.find({ orgId: scope.orgId }).sort({ createdAt: -1 }).toArray();
+      return docs.map(toApiKey);
+    },
+
+    /** Returns the revoked key's hash (to drop it from the auth cache), or null when no such live key. */
+    async revoke(scope: TenantScope, keyId: string): Promise<string | null> {
+      const doc = await collection.findOneAndUpdate(
+        { _id: keyId, orgId: scope.orgId, revokedAt: null },
+        { $set: { revokedAt: new Date() } },
+        { returnDocument: "after" },
+      );
+      return doc?.hash ?? null;
+    },
+  };
+}
+export type ApiKeysRepository = ReturnType<typeof createApiKeysRepository>;

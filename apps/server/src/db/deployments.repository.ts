@@ -1,0 +1,62 @@
+import { ObjectId, type Collection, type Db, type Filter, type Sort } from "mongodb";
+import type { TDeployment } from "@promptreg/contracts";
+import type { DeploymentDoc } from "./documents.js";
+import { declareIndexes } from "./indexes.js";
+import type { TenantScope } from "./scope.js";
+
+export function toDeployment(doc: DeploymentDoc): TDeployment {
+  return {
+    id: doc._id.toHexString(),
+    promptId: doc.promptId,
+    environment: doc.environment,
+    action: doc.action,
+    versionId: doc.versionId,
+    previousVersionId: doc.previousVersionId,
+    revision: doc.revision,
+    at: doc.at.toISOString(),
+    keyId: doc.keyId,
+  };
+}
+
+/** The append-only deployment history: entries are inserted, never changed. */
+export function createDeploymentsRepository(db: Db) {
+  const collection: Collection<DeploymentDoc> = db.collection("deployments");
+
+  return {
+    async ensureIndexes(): Promise<void> {
+      await declareIndexes(collection, [
+        // One entry per revision of a pointer: the unique index is what serialises concurrent moves.
+        // Also serves the history of one environment, newest first.
+        { key: { orgId: 1, promptId: 1, environment: 1, revision: -1 }, name: "prompt_env_revision_unique", unique: true },
+        { key: { orgId: 1, promptId: 1, at: -1 }, name: "prompt_at" },
+        // Replicas tail the history for entries newer than the last they saw (cache invalidation).
+        { key: { at: 1 }, name: "at" },
+      ]);
+    },
+
+    /** Throws a duplicate-key error when the revision is taken: another move won it. */
+    async append(scope: TenantScope, entry: Omit<DeploymentDoc, "_id" | "orgId">): Promise<TDeployment> {
+      const doc: DeploymentDoc = { _id: new ObjectId(), orgId: scope.orgId, ...entry };
+      await collection.insertOne(doc);
+      return toDeployment(doc);
+    },
+
+    async atRevision(scope: TenantScope, promptId: string, environment: string, revision: number): Promise<DeploymentDoc | null> {
+      return collection.findOne({ orgId: scope.orgId, promptId, environment, revision });
+    },
+
+    async history(scope: TenantScope, promptId: string, environment: string | undefined, limit: number): Promise<TDeployment[]> {
+      const filter: Filter<DeploymentDoc> = { orgId: scope.orgId, promptId };
+      if (environment) filter.environment = environment;
+      const sort: Sort = environment ? { revision: -1 } : { at: -1, revision: -1 };
+      const docs = await collection.find(filter).sort(sort).limit(limit).toArray();
+      return docs.map(toDeployment);
+    },
+
+    /** Entries of every organization since `since` (inclusive), oldest first: for cache invalidation only. */
+    async since(since: Date, limit: number): Promise<DeploymentDoc[]> {
+      return collection.find({ at: { $gte: since } }).sort({ at: 1 }).limit(limit).toArray();
+    },
+  };
+}
+export type DeploymentsRepository = ReturnType<typeof createDeploymentsRepository>;

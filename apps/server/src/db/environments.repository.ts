@@ -1,0 +1,104 @@
+import type { Collection, Db } from "mongodb";
+import type { TEnvironmentPointer } from "@promptreg/contracts";
+import type { EnvironmentDoc } from "./documents.js";
+import { isDuplicateKeyError } from "./duplicate-key.js";
+import { declareIndexes } from "./indexes.js";
+import type { TenantScope } from "./scope.js";
+
+export const environmentKey = (promptId: string, environment: string) => `${promptId}:${environment}`;
+
+/** A pointer as last materialised: revision 0 and no version when it was never set. */
+export interface PointerState {
+  versionId: string | null;
+  revision: number;
+}
+
+/**
+ * Environment pointers: one document per (prompt, environment), keyed by `_id`. The deployment history is
+ * the source of truth (see EnvironmentsService.move); this document materialises its latest entry and is
+ * only ever advanced by compare-and-set on `revision`, so every writer of a given transition writes the
+ * same values and no concurrent update can be lost.
+ */
+export function createEnvironmentsRepository(db: Db) {
+  const collection: Collection<EnvironmentDoc> = db.collection("environments");
+
+  return {
+    async ensureIndexes(): Promise<void> {
+      await declareIndexes(collection, [
+        // Environments of a prompt (version listings), and "is this version deployed anywhere".
+        { key: { orgId: 1, promptId: 1, versionId: 1 }, name: "prompt_version" },
+        // Distinct environment names in use in an organization.
+        { key: { orgId: 1, environment: 1 }, name: "org_environment" },
+      ]);
+    },
+
+    async state(scope: TenantScope, promptId: string, environment: string): Promise<PointerState> {
+      const doc = await collection.findOne({ _id: environmentKey(promptId, environment), orgId: scope.orgId });
+      return { versionId: doc?.versionId ?? null, revision: doc?.revision ?? 0 };
+    },
+
+    /**
+     * Advances the pointer from `fromRevision` to `fromRevision + 1`. A no-op when another writer already
+     * did (it wrote the same values, taken from the same history entry).
+     */
+    async advance(
+      scope: TenantScope,
+      promptId: string,
+      environment: string,
+      fromRevision: number,
+      to: { versionId: string | null; at: Date; keyId: string | null },
+    ): Promise<void> {
+      const _id = environmentKey(promptId, environment);
+      const fields = { versionId: to.versionId, revision: fromRevision + 1, updatedAt: to.at, updatedByKeyId: to.keyId };
+      if (fromRevision === 0) {
+        try {
+          await collection.insertOne({ _id, orgId: scope.orgId, promptId, environment, ...fields });
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+        return;
+      }
+      await collection.updateOne({ _id, orgId: scope.orgId, revision: fromRevision }, { $set: fields });
+    },
+
+    async get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
+      const doc = await collection.findOne({ _id: environmentKey(promptId, environment), orgId: scope.orgId });
+      if (!doc?.versionId) return null;
+      return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
+    },
+
+    /** Every live pointer of a prompt. A prompt has a handful of environments, so this is small. */
+    async listForPrompt(scope: TenantScope, promptId: string): Promise<TEnvironmentPointer[]> {
+      const docs = await collection
+        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
+        .sort({ environment: 1 })
+        .toArray();
+      return docs.map((d) => ({ environment: d.environment, versionId: d.versionId!, updatedAt: d.updatedAt.toISOString() }));
+    },
+
+    async environmentsOfVersion(scope: TenantScope, promptId: string, versionId: string): Promise<string[]> {
+      const docs = await collection
+        .find({ orgId: scope.orgId, promptId, versionId }, { projection: { environment: 1 } })
+        .toArray();
+      return docs.map((d) => d.environment).sort();
+    },
+
+    async distinctInUse(scope: TenantScope): Promise<string[]> {
+      const names = await collection.distinct("environment", {
+        orgId: scope.orgId,
+        versionId: { $ne: null },
+        promptDeleted: { $ne: true },
+      });
+      return (names).sort();
+    },
+
+    async markPromptDeleted(scope: TenantScope, promptId: string): Promise<void> {
+      await collection.updateMany({ orgId: scope.orgId, promptId }, { $set: { promptDeleted: true } });
+    },
+
+    async deleteOfAbandonedPrompt(scope: TenantScope, promptId: string): Promise<void> {
+      await collection.deleteMany({ orgId: scope.orgId, promptId });
+    },
+  };
+}
+export type EnvironmentsRepository = ReturnType<typeof createEnvironmentsRepository>;

@@ -1,0 +1,69 @@
+// The data layer: the only code that talks to MongoDB. Plain driver calls, nothing specific to the
+// embedded FerretDB, so a MongoDB replica set or Atlas works unchanged.
+import { MongoClient, type Db } from "mongodb";
+import { createApiKeysRepository } from "./api-keys.repository.js";
+import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
+import { createDeploymentsRepository } from "./deployments.repository.js";
+import { createEnvironmentsRepository } from "./environments.repository.js";
+import { createOrganizationsRepository } from "./organizations.repository.js";
+import { createPromptsRepository } from "./prompts.repository.js";
+import { createSettingsRepository } from "./settings.repository.js";
+import { createVersionsRepository } from "./versions.repository.js";
+
+export type { TenantScope } from "./scope.js";
+export { isDuplicateKeyError } from "./duplicate-key.js";
+
+export function createRepositories(db: Db) {
+  return {
+    organizations: createOrganizationsRepository(db),
+    apiKeys: createApiKeysRepository(db),
+    prompts: createPromptsRepository(db),
+    versions: createVersionsRepository(db),
+    environments: createEnvironmentsRepository(db),
+    deployments: createDeploymentsRepository(db),
+    deploymentClock: createDeploymentClockRepository(db),
+    settings: createSettingsRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof createRepositories>;
+
+/** Creates every index the API's queries need; idempotent, run at start-up. */
+export async function ensureIndexes(repositories: Repositories): Promise<void> {
+  await Promise.all(Object.values(repositories).map((repository) => repository.ensureIndexes()));
+}
+
+export interface DatabaseConnection {
+  client: MongoClient;
+  db: Db;
+  /** True when the database answers a ping within the timeout. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(uri: string, dbName: string, timeoutMs: number): Promise<DatabaseConnection> {
+  const client = new MongoClient(uri, {
+    // Fail fast when the database is gone, so requests answer 503 instead of hanging.
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: Math.max(timeoutMs * 6, 30_000),
+    // Version writes must survive a primary failover on a real replica set.
+    writeConcern: { w: "majority" },
+    retryWrites: true,
+    appName: "promptreg",
+  });
+  await client.connect();
+  const db = client.db(dbName);
+  return {
+    client,
+    db,
+    async ping() {
+      try {
+        await db.command({ ping: 1 }, { timeoutMS: timeoutMs });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}

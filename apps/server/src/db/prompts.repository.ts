@@ -1,0 +1,130 @@
+import type { Collection, Db, Filter } from "mongodb";
+import type { TPrompt } from "@promptreg/contracts";
+import type { PromptDoc } from "./documents.js";
+import { declareIndexes } from "./indexes.js";
+import type { TenantScope } from "./scope.js";
+
+export function toPrompt(doc: PromptDoc): TPrompt {
+  return { id: doc._id, name: doc.name, tags: doc.tags, createdAt: doc.createdAt.toISOString() };
+}
+
+/** Escapes text for a literal match inside a regular expression (search is text, not a pattern). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export interface PromptListQuery {
+  search?: string | undefined;
+  tags?: string[] | undefined;
+  skip: number;
+  limit: number;
+}
+
+export function createPromptsRepository(db: Db) {
+  const collection: Collection<PromptDoc> = db.collection("prompts");
+  /** Only prompts whose creation finished and that were not deleted are visible. */
+  const visible = (scope: TenantScope, extra: Filter<PromptDoc> = {}): Filter<PromptDoc> => ({
+    orgId: scope.orgId,
+    state: "active",
+    deletedAt: null,
+    ...extra,
+  });
+
+  return {
+    async ensureIndexes(): Promise<void> {
+      await declareIndexes(collection, [
+        // list (newest first), count, distinct tags: all filter by org and visibility.
+        { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1 }, name: "org_visible_created" },
+        // tagsFilter on list.
+        { key: { orgId: 1, tags: 1 }, name: "org_tags" },
+        // Sweep of creations abandoned half-way.
+        { key: { state: 1, createdAt: 1 }, name: "state_created" },
+      ]);
+    },
+
+    async insertPending(doc: PromptDoc): Promise<void> {
+      await collection.insertOne(doc);
+    },
+
+    async activate(scope: TenantScope, promptId: string): Promise<void> {
+      await collection.updateOne({ _id: promptId, orgId: scope.orgId, state: "pending" }, { $set: { state: "active" } });
+    },
+
+    async findVisible(scope: TenantScope, promptId: string): Promise<PromptDoc | null> {
+      return collection.findOne(visible(scope, { _id: promptId }));
+    },
+
+    async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: TPrompt[]; total: number }> {
+      const filter = visible(scope);
+      if (query.search) filter.name = { $regex: escapeRegExp(query.search), $options: "i" };
+      if (query.tags && query.tags.length > 0) filter.tags = { $in: query.tags };
+      const [docs, total] = await Promise.all([
+        collection.find(filter).sort({ createdAt: -1, _id: -1 }).skip(query.skip).limit(query.limit).toArray(),
+        collection.countDocuments(filter),
+      ]);
+      return { items: docs.map(toPrompt), total };
+    },
+
+    async count(scope: TenantScope): Promise<number> {
+      return collection.countDocuments(visible(scope));
+    },
+
+    async distinctTags(scope: TenantScope): Promise<string[]> {
+      const tags = await collection.distinct("tags", visible(scope));
+      return (tags).sort((a, b) => a.localeCompare(b));
+    },
+
+    async rename(scope: TenantScope, promptId: string, name: string): Promise<boolean> {
+      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { name } });
+      return result.matchedCount === 1;
+    },
+
+    async setTags(scope: TenantScope, promptId: string, tags: string[]): Promise<boolean> {
+      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { tags } });
+      return result.matchedCount === 1;
+    },
+
+    async markDeleted(scope: TenantScope, promptId: string): Promise<boolean> {
+      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { deletedAt: new Date() } });
+      return result.matchedCount === 1;
+    },
+
+    /**
+     * Reserves the next creation sequence number of a visible prompt; null when the prompt is not visible.
+     * One atomic single-document operation, so it is also the existence check for version creation.
+     */
+    async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
+      const doc = await collection.findOneAndUpdate(
+        visible(scope, { _id: promptId }),
+        { $inc: { versionSeq: 1 } },
+        { returnDocument: "after" },
+      );
+      return doc?.versionSeq ?? null;
+    },
+
+    async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
+      const result = await collection.updateOne(visible(scope, { _id: promptId }), {
+        $addToSet: { hiddenVersionIds: versionId },
+      });
+      return result.matchedCount === 1;
+    },
+
+    async unhideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<void> {
+      await collection.updateOne({ _id: promptId, orgId: scope.orgId }, { $pull: { hiddenVersionIds: versionId } });
+    },
+
+    /** Prompts whose creation started before `before` and never finished (the process died). */
+    async findAbandoned(before: Date): Promise<Array<{ id: string; orgId: string }>> {
+      const docs = await collection
+        .find({ state: "pending", createdAt: { $lt: before } }, { projection: { _id: 1, orgId: 1 } })
+        .limit(1000)
+        .toArray();
+      return docs.map((d) => ({ id: d._id, orgId: d.orgId }));
+    },
+
+    async deletePending(scope: TenantScope, promptId: string): Promise<void> {
+      await collection.deleteOne({ _id: promptId, orgId: scope.orgId, state: "pending" });
+    },
+  };
+}
+export type PromptsRepository = ReturnType<typeof createPromptsRepository>;

@@ -1,0 +1,98 @@
+import type { Collection, Db, Filter } from "mongodb";
+import type { VersionDoc } from "./documents.js";
+import { declareIndexes } from "./indexes.js";
+import type { TenantScope } from "./scope.js";
+
+export interface VersionListQuery {
+  major?: number | undefined;
+  /** Hidden (deleted) versions of the prompt. */
+  excludeIds: string[];
+  skip: number;
+  limit: number;
+}
+
+/**
+ * Versions are immutable: this repository can insert them and read them, and has no update method.
+ * The only delete is for versions of prompts whose creation never finished (never visible to anyone).
+ */
+export function createVersionsRepository(db: Db) {
+  const collection: Collection<VersionDoc> = db.collection("versions");
+
+  const ofPrompt = (scope: TenantScope, promptId: string, excludeIds: string[] = []): Filter<VersionDoc> => {
+    const filter: Filter<VersionDoc> = { orgId: scope.orgId, promptId };
+    if (excludeIds.length > 0) filter._id = { $nin: excludeIds };
+    return filter;
+  };
+
+  return {
+    async ensureIndexes(): Promise<void> {
+      await declareIndexes(collection, [
+        // The numbering guarantee: two creators can never both get (prompt, major, minor). Also serves
+        // "highest minor in major M" and "highest major" lookups.
+        { key: { orgId: 1, promptId: 1, major: 1, minor: 1 }, name: "prompt_number_unique", unique: true },
+        // Listing a prompt's versions newest first, ties in creation order.
+        { key: { orgId: 1, promptId: 1, createdAt: -1, seq: -1 }, name: "prompt_created" },
+      ]);
+    },
+
+    /** Throws a duplicate-key error when the number is taken; the caller retries with a fresh number. */
+    async insert(doc: VersionDoc): Promise<void> {
+      await collection.insertOne(doc);
+    },
+
+    async findById(scope: TenantScope, versionId: string): Promise<VersionDoc | null> {
+      return collection.findOne({ _id: versionId, orgId: scope.orgId });
+    },
+
+    /**
+     * Not tenant-scoped on purpose: a signed body URL is its own credential and carries no API key. The
+     * caller verifies the signature first and then checks visibility in the owner's scope.
+     */
+    async findOwnerForSignedUrl(versionId: string): Promise<{ orgId: string } | null> {
+      return collection.findOne({ _id: versionId }, { projection: { orgId: 1 } });
+    },
+
+    /** Highest minor within a major, hidden versions included: a number once given is never reused. */
+    async highestMinor(scope: TenantScope, promptId: string, major: number): Promise<number | null> {
+      const doc = await collection.findOne(
+        { orgId: scope.orgId, promptId, major },
+        { sort: { minor: -1 }, projection: { minor: 1 } },
+      );
+      return doc?.minor ?? null;
+    },
+
+    async highestMajor(scope: TenantScope, promptId: string): Promise<number | null> {
+      const doc = await collection.findOne(
+        { orgId: scope.orgId, promptId },
+        { sort: { major: -1, minor: -1 }, projection: { major: 1 } },
+      );
+      return doc?.major ?? null;
+    },
+
+    async list(scope: TenantScope, promptId: string, query: VersionListQuery): Promise<VersionDoc[]> {
+      const filter = ofPrompt(scope, promptId, query.excludeIds);
+      if (query.major !== undefined) filter.major = query.major;
+      return collection
+        .find(filter, { projection: { body: 0 } })
+        .sort({ createdAt: -1, seq: -1 })
+        .skip(query.skip)
+        .limit(query.limit)
+        .toArray();
+    },
+
+    /** Count and highest major of the visible versions. */
+    async totals(scope: TenantScope, promptId: string, excludeIds: string[]): Promise<{ count: number; highestMajor: number }> {
+      const filter = ofPrompt(scope, promptId, excludeIds);
+      const [count, top] = await Promise.all([
+        collection.countDocuments(filter),
+        collection.findOne(filter, { sort: { major: -1, minor: -1 }, projection: { major: 1 } }),
+      ]);
+      return { count, highestMajor: top?.major ?? 0 };
+    },
+
+    async deleteOfAbandonedPrompt(scope: TenantScope, promptId: string): Promise<void> {
+      await collection.deleteMany({ orgId: scope.orgId, promptId });
+    },
+  };
+}
+export type VersionsRepository = ReturnType<typeof createVersionsRepository>;

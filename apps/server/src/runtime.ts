@@ -1,0 +1,82 @@
+// Boots the whole server: database (embedded FerretDB unless MONGODB_URI is set), indexes, services, app,
+// listener; and shuts it down in reverse order. main.ts and the test harness both use it.
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
+import { createApp } from "./app.js";
+import { createUpstreamClient } from "./gateway/upstream.js";
+import type { Config } from "./config.js";
+import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createServices, type Services } from "./services/index.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  database: DatabaseConnection;
+  embeddedDb: EmbeddedDb | undefined;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  let embeddedDb: EmbeddedDb | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    embeddedDb = await startEmbeddedDb({ dataDir: config.dataDir, binary: config.ferretdbBin });
+    uri = embeddedDb.uri;
+    logger.info({ dataDir: config.dataDir, uri }, "embedded FerretDB started");
+  }
+  let database: DatabaseConnection | undefined;
+  try {
+    database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs);
+    const repositories = createRepositories(database.db);
+    await ensureIndexes(repositories);
+    const signingSecret = config.signingSecret ?? (await repositories.settings.sharedSecret("body-url-signing-secret"));
+    const services = createServices(repositories, {
+      bootstrapApiKey: config.bootstrapApiKey,
+      signingSecret,
+      bodyUrlTtlSeconds: config.bodyUrlTtlSeconds,
+      ...config.cache,
+    });
+    await services.auth.bootstrap();
+    const swept = await services.prompts.sweepAbandoned();
+    if (swept > 0) logger.warn({ swept }, "removed prompts whose creation never finished");
+
+    services.deploymentFeed.start();
+    const upstream = createUpstreamClient(config.upstream);
+    const app = createApp({ config, services, database, logger, upstream });
+    const server: Server = app.listen(config.port, config.host);
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+    const db = database;
+
+    return {
+      url,
+      port,
+      services,
+      database: db,
+      embeddedDb,
+      logger,
+      async close() {
+        // Stop taking connections, let in-flight requests finish (bounded), then close the database.
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 5000);
+        await closed;
+        clearTimeout(timer);
+        services.deploymentFeed.stop();
+        await upstream.close();
+        await db.close();
+        await embeddedDb?.stop();
+      },
+    };
+  } catch (error) {
+    await database?.close().catch(() => undefined);
+    await embeddedDb?.stop();
+    throw error;
+  }
+}

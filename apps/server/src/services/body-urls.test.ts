@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { createBodyUrlSigner } from "./body-urls.js";
+
+describe("signed body URLs", () => {
+  const signer = createBodyUrlSigner("s".repeat(32), 600);
+  const now = Date.UTC(2026, 0, 1);
+
+  const parts = (url: string) => {
+    const u = new URL(url);
+    return { path: u.pathname, expires: u.searchParams.get("expires")!, signature: u.searchParams.get("signature")! };
+  };
+
+  it("verifies its own URLs until they expire", () => {
+    const { path, expires, signature } = parts(signer.sign("http://h", "v1", now));
+    expect(path).toBe("/v1/prompt-body/v1");
+    expect(signer.verify("v1", expires, signature, now)).toBe(true);
+    expect(signer.verify("v1", expires, signature, now + 599_000)).toBe(true);
+    expect(signer.verify("v1", expires, signature, now + 3_600_000)).toBe(false);
+  });
+
+  it("refuses another version, another secret, a changed expiry or garbage", () => {
+    const { expires, signature } = parts(signer.sign("http://h", "v1", now));
+    expect(signer.verify("v2", expires, signature, now)).toBe(false);
+    expect(createBodyUrlSigner("t".repeat(32), 600).verify("v1", expires, signature, now)).toBe(false);
+    expect(signer.verify("v1", String(Number(expires) + 60), signature, now)).toBe(false);
+    expect(signer.verify("v1", undefined, signature, now)).toBe(false);
+    expect(signer.verify("v1", "1e99", signature, now)).toBe(false);
+    expect(signer.verify("v1", expires, "short", now)).toBe(false);
+  });
+});

@@ -1,0 +1,35 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Presigned URLs for version bodies, standing in for Helicone's S3 URLs: Helicone's SDK fetches `s3_url`
+ * with a bare fetch (no Authorization header) and expects the raw body JSON. The URL carries an expiry
+ * and an HMAC over (version id, expiry), so it grants read access to that one body until it expires.
+ */
+export interface BodyUrlSigner {
+  sign(baseUrl: string, versionId: string, now?: number): string;
+  verify(versionId: string, expires: string | undefined, signature: string | undefined, now?: number): boolean;
+}
+
+export const BODY_URL_PATH = "/v1/prompt-body";
+
+export function createBodyUrlSigner(secret: string, ttlSeconds: number): BodyUrlSigner {
+  const mac = (versionId: string, expires: number) =>
+    createHmac("sha256", secret).update(`${versionId}\n${expires}`).digest("base64url");
+
+  return {
+    sign(baseUrl, versionId, now = Date.now()) {
+      // Expiries are rounded up to the minute so the URL of a version is stable within that minute,
+      // which lets clients and caches reuse it.
+      const expires = Math.ceil((now / 1000 + ttlSeconds) / 60) * 60;
+      return `${baseUrl}${BODY_URL_PATH}/${encodeURIComponent(versionId)}?expires=${expires}&signature=${mac(versionId, expires)}`;
+    },
+    verify(versionId, expires, signature, now = Date.now()) {
+      if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return false;
+      const expiresAt = Number(expires);
+      if (expiresAt * 1000 < now) return false;
+      const expected = Buffer.from(mac(versionId, expiresAt));
+      const given = Buffer.from(signature);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { LRUCache } from "lru-cache";
+import type { Repositories } from "../db/index.js";
+import type { DeploymentEvents } from "./events.js";
+
+export interface DeploymentFeedOptions {
+  /** How often the deployment clock is polled. */
+  intervalMs: number;
+  /** How far back each read of the history reaches, to tolerate clock skew between replicas. */
+  overlapMs: number;
+}
+
+/**
+ * Brings other replicas' pointer changes into this replica's event bus, so caches here are invalidated
+ * within about one poll interval. Polls the deployment clock (one read by `_id`); only when it moved does
+ * it read the history entries of the last `overlapMs`, publishing those it has not published before.
+ */
+export function createDeploymentFeed(repos: Repositories, events: DeploymentEvents, options: DeploymentFeedOptions) {
+  const published = new LRUCache<string, true>({ max: 50_000 });
+  events.subscribe((change) => published.set(change.deploymentId, true));
+  let lastTick: number | undefined;
+  let lastPollAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  async function poll(): Promise<void> {
+    const pollAt = Date.now();
+    const tick = await repos.deploymentClock.read();
+    if (lastTick === undefined || tick !== lastTick) {
+      const entries = await repos.deployments.since(new Date(lastPollAt - options.overlapMs), 10_000);
+      for (const entry of entries) {
+        const id = entry._id.toHexString();
+        if (published.has(id)) continue;
+        events.publish({
+          deploymentId: id,
+          orgId: entry.orgId,
+          promptId: entry.promptId,
+          environment: entry.environment,
+          versionId: entry.versionId,
+          revision: entry.revision,
+        });
+      }
+      lastTick = tick;
+    }
+    lastPollAt = pollAt;
+  }
+
+  const loop = () => {
+    timer = setTimeout(() => {
+      poll()
+        .catch(() => undefined) // the database is down: caches keep their TTL bound; try again next tick
+        .finally(() => running && loop());
+    }, options.intervalMs);
+    timer.unref();
+  };
+
+  return {
+    poll,
+    start() {
+      if (running) return;
+      running = true;
+      loop();
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+    },
+  };
+}
+export type DeploymentFeed = ReturnType<typeof createDeploymentFeed>;

@@ -1,0 +1,139 @@
+import {
+  PRODUCTION_ENVIRONMENT,
+  type TDeployment,
+  type TDeploymentHistoryInput,
+  type TEnvironmentPointer,
+  type TEnvironmentRef,
+  type TPromptRef,
+  type TPromptVersion,
+  type TRemoveEnvironmentInput,
+  type TSetEnvironmentInput,
+} from "@promptreg/contracts";
+import { isDuplicateKeyError, type Repositories } from "../db/index.js";
+import { AppError } from "../errors.js";
+import type { DeploymentEvents } from "./events.js";
+import { KeyedMutex } from "./numbering.js";
+import type { RequestScope } from "./scope.js";
+import type { VersionLookup } from "./version-lookup.js";
+
+/** Bounds the retries of one move when many replicas move the same pointer at once. */
+const MAX_MOVE_ATTEMPTS = 200;
+
+export function createEnvironmentsService(repos: Repositories, lookup: VersionLookup, events: DeploymentEvents) {
+  const movers = new KeyedMutex();
+
+  /**
+   * Moves (or clears, with `target` null) a pointer, without transactions and without trusting
+   * read-modify-write updates (FerretDB loses concurrent ones):
+   * 1. read the pointer (version, revision r);
+   * 2. append history entry r+1: its unique index lets exactly one concurrent mover win revision r+1;
+   * 3. the winner advances the pointer by compare-and-set from r; a loser rolls the pointer forward to the
+   *    winner's entry (same values) and retries on top of it. A crash between 2 and 3 heals the same way.
+   * Then the deployment clock ticks (other replicas' caches) and local listeners hear of it.
+   * `expected` makes the move conditional on what the pointer holds now (removal).
+   */
+  async function move(
+    scope: RequestScope,
+    promptId: string,
+    environment: string,
+    target: string | null,
+    expected?: string,
+  ): Promise<TDeployment> {
+    // Within one replica, moves of one pointer queue up instead of racing for the same revision.
+    return movers.run(`${scope.orgId}:${promptId}:${environment}`, async () => {
+      for (let attempt = 0; attempt < MAX_MOVE_ATTEMPTS; attempt++) {
+        const current = await repos.environments.state(scope, promptId, environment);
+        if (expected !== undefined && current.versionId !== expected) {
+          throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
+        }
+        const change = { versionId: target, at: new Date(), keyId: scope.keyId };
+        let entry: TDeployment;
+        try {
+          entry = await repos.deployments.append(scope, {
+            promptId,
+            environment,
+            action: target === null ? "remove" : "set",
+            versionId: target,
+            previousVersionId: current.versionId,
+            revision: current.revision + 1,
+            at: change.at,
+            keyId: scope.keyId,
+          });
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          const winner = await repos.deployments.atRevision(scope, promptId, environment, current.revision + 1);
+          if (winner) {
+            await repos.environments.advance(scope, promptId, environment, current.revision, {
+              versionId: winner.versionId,
+              at: winner.at,
+              keyId: winner.keyId,
+            });
+          }
+          continue;
+        }
+        await repos.environments.advance(scope, promptId, environment, current.revision, change);
+        await repos.deploymentClock.tick();
+        events.publish({
+          deploymentId: entry.id,
+          orgId: scope.orgId,
+          promptId,
+          environment,
+          versionId: target,
+          revision: entry.revision,
+        });
+        return entry;
+      }
+      throw new AppError("CONFLICT", `too many concurrent changes of environment ${environment}; try again`);
+    });
+  }
+
+  return {
+    /** Points an environment at a version (internal: the caller has checked the version). */
+    movePointer: (scope: RequestScope, promptId: string, environment: string, versionId: string) =>
+      move(scope, promptId, environment, versionId),
+
+    /** Points an environment at a version of the same prompt, moving it if it pointed elsewhere. */
+    async set(scope: RequestScope, input: TSetEnvironmentInput): Promise<void> {
+      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
+      await move(scope, input.promptId, input.environment, input.versionId);
+    },
+
+    async remove(scope: RequestScope, input: TRemoveEnvironmentInput): Promise<void> {
+      if (input.environment === PRODUCTION_ENVIRONMENT) {
+        throw new AppError(
+          "BAD_REQUEST",
+          "the production environment cannot be removed; move it to another version instead",
+        );
+      }
+      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
+      await move(scope, input.promptId, input.environment, null, input.versionId);
+    },
+
+    /** The version an environment points at; 404 naming the environment when nothing is deployed there. */
+    async versionFor(scope: RequestScope, input: TEnvironmentRef): Promise<TPromptVersion> {
+      await lookup.visiblePrompt(scope, input.promptId);
+      const pointer = await repos.environments.get(scope, input.promptId, input.environment);
+      if (!pointer) {
+        throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
+      }
+      const { version } = await lookup.visibleVersion(scope, pointer.versionId);
+      return lookup.withEnvironments(scope, version);
+    },
+
+    async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {
+      await lookup.visiblePrompt(scope, input.promptId);
+      return repos.environments.listForPrompt(scope, input.promptId);
+    },
+
+    /** Distinct environment names in use in the organization, sorted. */
+    async inUse(scope: RequestScope): Promise<string[]> {
+      return repos.environments.distinctInUse(scope);
+    },
+
+    async history(scope: RequestScope, input: TDeploymentHistoryInput): Promise<TDeployment[]> {
+      await lookup.visiblePrompt(scope, input.promptId);
+      return repos.deployments.history(scope, input.promptId, input.environment, input.limit);
+    },
+  };
+}
+export type EnvironmentsService = ReturnType<typeof createEnvironmentsService>;

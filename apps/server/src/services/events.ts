@@ -1,0 +1,45 @@
+/** A change of an environment pointer, published after it is stored (local cache invalidation). */
+export interface DeploymentChange {
+  /** The deployment history entry's id: lets a replica tell changes it already published. */
+  deploymentId: string;
+  orgId: string;
+  promptId: string;
+  environment: string;
+  versionId: string | null;
+  revision: number;
+}
+
+export type DeploymentListener = (change: DeploymentChange) => void;
+
+/** A prompt was deleted or one of its versions hidden: what it resolves to may have changed. */
+export interface PromptChange {
+  orgId: string;
+  promptId: string;
+}
+
+/**
+ * In-process fan-out of changes that invalidate cached resolutions. Other replicas learn of pointer
+ * changes from the deployment history (DeploymentFeed); of prompt changes, by their caches' TTL.
+ */
+export class DeploymentEvents {
+  readonly #listeners = new Set<DeploymentListener>();
+  readonly #promptListeners = new Set<(change: PromptChange) => void>();
+
+  subscribe(listener: DeploymentListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  publish(change: DeploymentChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+
+  subscribePromptChanges(listener: (change: PromptChange) => void): () => void {
+    this.#promptListeners.add(listener);
+    return () => this.#promptListeners.delete(listener);
+  }
+
+  publishPromptChange(change: PromptChange): void {
+    for (const listener of this.#promptListeners) listener(change);
+  }
+}

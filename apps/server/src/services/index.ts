@@ -1,0 +1,44 @@
+// The services: every rule of the registry, as plain async functions over a request scope. They know
+// nothing of HTTP or tRPC; both adapters call them.
+import type { Repositories } from "../db/index.js";
+import { createAuthService } from "./auth.service.js";
+import { createBodyUrlSigner, type BodyUrlSigner } from "./body-urls.js";
+import { createDeploymentFeed } from "./deployment-feed.js";
+import { createEnvironmentsService } from "./environments.service.js";
+import { DeploymentEvents } from "./events.js";
+import { createPromptsService } from "./prompts.service.js";
+import { createResolutionService } from "./resolution.service.js";
+import { createVersionLookup } from "./version-lookup.js";
+import { createVersionsService } from "./versions.service.js";
+
+export type { RequestScope } from "./scope.js";
+export { DeploymentEvents, type DeploymentChange } from "./events.js";
+export type { ResolvedVersion } from "./resolution.service.js";
+export { BODY_URL_PATH, type BodyUrlSigner } from "./body-urls.js";
+
+export interface ServicesOptions {
+  bootstrapApiKey: string | undefined;
+  signingSecret: string;
+  bodyUrlTtlSeconds: number;
+  pointerTtlMs: number;
+  versionCacheSize: number;
+  deploymentPollMs: number;
+}
+
+export function createServices(repos: Repositories, options: ServicesOptions) {
+  const events = new DeploymentEvents();
+  const lookup = createVersionLookup(repos);
+  const environments = createEnvironmentsService(repos, lookup, events);
+  const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
+  return {
+    events,
+    bodyUrls,
+    auth: createAuthService(repos, options.bootstrapApiKey),
+    prompts: createPromptsService(repos, lookup, environments, events),
+    versions: createVersionsService(repos, lookup, environments, events),
+    environments,
+    resolution: createResolutionService(repos, events, options),
+    deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

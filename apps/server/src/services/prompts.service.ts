@@ -1,0 +1,147 @@
+import {
+  PRODUCTION_ENVIRONMENT,
+  type TCreatePromptInput,
+  type TCreatePromptOutput,
+  type TListPromptsInput,
+  type TListPromptsOutput,
+  type TPrompt,
+  type TRenamePromptInput,
+  type TSetTagsInput,
+} from "@promptreg/contracts";
+import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import { isDuplicateKeyError, type Repositories } from "../db/index.js";
+import { toPrompt } from "../db/prompts.repository.js";
+import { AppError, notFound } from "../errors.js";
+import type { EnvironmentsService } from "./environments.service.js";
+import type { DeploymentEvents } from "./events.js";
+import { generatePromptId, generateVersionId } from "./ids.js";
+import type { RequestScope } from "./scope.js";
+import { normalizeTags } from "./tags.js";
+import { analyzeBodyForStorage } from "./template-analysis.js";
+import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+
+export const FIRST_COMMIT_MESSAGE = "First version.";
+
+/** Prompts whose creation has not finished after this long died half-way and are swept. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+export function createPromptsService(
+  repos: Repositories,
+  lookup: VersionLookup,
+  environments: EnvironmentsService,
+  events: DeploymentEvents,
+) {
+  return {
+    /**
+     * Creates the prompt, its version 1.0 and the production pointer. Without transactions, the prompt is
+     * written first as `pending` (invisible), and only becomes visible once the rest is stored: a creation
+     * that fails half-way leaves nothing anyone can see, and the sweeper removes its leftovers.
+     */
+    async create(scope: RequestScope, input: TCreatePromptInput): Promise<TCreatePromptOutput> {
+      const analysis = analyzeBodyForStorage(input.body);
+      const now = new Date();
+      let prompt: PromptDoc | undefined;
+      for (let attempt = 0; attempt < 8 && !prompt; attempt++) {
+        const candidate: PromptDoc = {
+          _id: generatePromptId(),
+          orgId: scope.orgId,
+          name: input.name,
+          tags: normalizeTags(input.tags ?? []),
+          createdAt: now,
+          state: "pending",
+          deletedAt: null,
+          versionSeq: 1,
+          hiddenVersionIds: [],
+        };
+        try {
+          await repos.prompts.insertPending(candidate);
+          prompt = candidate;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+      }
+      if (!prompt) throw new AppError("CONFLICT", "could not allocate a prompt id; try again");
+
+      const version: VersionDoc = {
+        _id: generateVersionId(),
+        orgId: scope.orgId,
+        promptId: prompt._id,
+        major: 1,
+        minor: 0,
+        seq: 1,
+        commitMessage: FIRST_COMMIT_MESSAGE,
+        model: input.body.model,
+        body: JSON.stringify(input.body),
+        variables: analysis.variables,
+        partials: analysis.partials,
+        metadata: null,
+        experimentId: null,
+        createdAt: now,
+        createdByKeyId: scope.keyId,
+      };
+      try {
+        await repos.versions.insert(version);
+        await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version._id);
+        await repos.prompts.activate(scope, prompt._id);
+      } catch (error) {
+        await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
+        throw error;
+      }
+      return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
+    },
+
+    async list(scope: RequestScope, input: TListPromptsInput): Promise<TListPromptsOutput> {
+      const search = input.search?.trim();
+      const { items, total } = await repos.prompts.list(scope, {
+        search: search || undefined,
+        tags: input.tags,
+        skip: input.page * input.pageSize,
+        limit: input.pageSize,
+      });
+      return { items, total, page: input.page, pageSize: input.pageSize };
+    },
+
+    async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
+      return toPrompt(await lookup.visiblePrompt(scope, promptId));
+    },
+
+    async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
+      if (!(await repos.prompts.rename(scope, input.promptId, input.name))) throw notFound(`prompt ${input.promptId}`);
+    },
+
+    async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
+      const tags = normalizeTags(input.tags);
+      if (!(await repos.prompts.setTags(scope, input.promptId, tags))) throw notFound(`prompt ${input.promptId}`);
+      return tags;
+    },
+
+    /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
+    async remove(scope: RequestScope, promptId: string): Promise<void> {
+      if (!(await repos.prompts.markDeleted(scope, promptId))) throw notFound(`prompt ${promptId}`);
+      events.publishPromptChange({ orgId: scope.orgId, promptId });
+      await repos.environments.markPromptDeleted(scope, promptId);
+    },
+
+    async tags(scope: RequestScope): Promise<string[]> {
+      return repos.prompts.distinctTags(scope);
+    },
+
+    async count(scope: RequestScope): Promise<number> {
+      return repos.prompts.count(scope);
+    },
+
+    /** Removes what creations that died half-way left behind (they were never visible). */
+    async sweepAbandoned(now = new Date()): Promise<number> {
+      const abandoned = await repos.prompts.findAbandoned(new Date(now.getTime() - ABANDONED_AFTER_MS));
+      for (const { id, orgId } of abandoned) await discardAbandoned(repos, { orgId }, id);
+      return abandoned.length;
+    },
+  };
+}
+
+async function discardAbandoned(repos: Repositories, scope: { orgId: string }, promptId: string): Promise<void> {
+  await repos.environments.deleteOfAbandonedPrompt(scope, promptId);
+  await repos.versions.deleteOfAbandonedPrompt(scope, promptId);
+  await repos.prompts.deletePending(scope, promptId);
+}
+export type PromptsService = ReturnType<typeof createPromptsService>;

@@ -1,0 +1,119 @@
+import { PRODUCTION_ENVIRONMENT, type TPromptBody, type TPromptPartialRef } from "@promptreg/contracts";
+import type { Repositories, TenantScope } from "../db/index.js";
+import { AppError } from "../errors.js";
+import { ExpiringCache } from "./expiring-cache.js";
+import type { DeploymentEvents } from "./events.js";
+
+/** A version ready to compile: parsed once, frozen, shared by every request that resolves to it. */
+export interface ResolvedVersion {
+  orgId: string;
+  promptId: string;
+  versionId: string;
+  major: number;
+  minor: number;
+  body: Readonly<TPromptBody>;
+  partials: readonly TPromptPartialRef[];
+}
+
+export interface ResolveRequest {
+  promptId: string;
+  environment?: string | undefined;
+  versionId?: string | undefined;
+}
+
+export interface ResolutionOptions {
+  /** Safety net for pointers and prompt state; changes on this replica invalidate at once. */
+  pointerTtlMs: number;
+  versionCacheSize: number;
+}
+
+interface PromptState {
+  visible: boolean;
+  hiddenVersionIds: ReadonlySet<string>;
+}
+
+const VERSION_TTL_MS = 24 * 3600_000;
+
+/**
+ * Resolves (prompt, environment | version) to a compiled-ready version with no database read on the hot
+ * path once warm. Version bodies never change, so they are cached for as long as memory allows (LRU);
+ * environment pointers and prompt visibility change, so they are invalidated the moment a change is
+ * published (local writes at once, other replicas' writes through the DeploymentFeed) and expire after
+ * `pointerTtlMs` whatever happens.
+ */
+export function createResolutionService(repos: Repositories, events: DeploymentEvents, options: ResolutionOptions) {
+  const versions = new ExpiringCache<ResolvedVersion | null>(options.versionCacheSize, VERSION_TTL_MS);
+  const pointers = new ExpiringCache<string | null>(100_000, options.pointerTtlMs);
+  const prompts = new ExpiringCache<PromptState>(100_000, options.pointerTtlMs);
+  const pointerKey = (orgId: string, promptId: string, environment: string) => `${orgId}\u0000${promptId}\u0000${environment}`;
+  const promptKey = (orgId: string, promptId: string) => `${orgId}\u0000${promptId}`;
+
+  events.subscribe((c) => pointers.delete(pointerKey(c.orgId, c.promptId, c.environment)));
+  events.subscribePromptChanges((c) => prompts.delete(promptKey(c.orgId, c.promptId)));
+
+  const promptState = (scope: TenantScope, promptId: string) =>
+    prompts.getOrLoad(promptKey(scope.orgId, promptId), async () => {
+      const doc = await repos.prompts.findVisible(scope, promptId);
+      return { visible: doc !== null, hiddenVersionIds: new Set(doc?.hiddenVersionIds ?? []) };
+    });
+
+  const pointer = (scope: TenantScope, promptId: string, environment: string) =>
+    pointers.getOrLoad(pointerKey(scope.orgId, promptId, environment), async () => {
+      return (await repos.environments.get(scope, promptId, environment))?.versionId ?? null;
+    });
+
+  const version = (scope: TenantScope, versionId: string) =>
+    versions.getOrLoad(versionId, async () => {
+      const doc = await repos.versions.findById(scope, versionId);
+      if (!doc) return null;
+      return Object.freeze({
+        orgId: doc.orgId,
+        promptId: doc.promptId,
+        versionId: doc._id,
+        major: doc.major,
+        minor: doc.minor,
+        body: deepFreeze(JSON.parse(doc.body) as TPromptBody),
+        partials: doc.partials,
+      });
+    });
+
+  return {
+    async resolve(scope: TenantScope, request: ResolveRequest): Promise<ResolvedVersion> {
+      const { promptId } = request;
+      const state = await promptState(scope, promptId);
+      if (!state.visible) throw new AppError("NOT_FOUND", `prompt ${promptId} not found`);
+
+      let versionId: string;
+      if (request.environment !== undefined || request.versionId === undefined) {
+        const environment = request.environment ?? PRODUCTION_ENVIRONMENT;
+        const pointed = await pointer(scope, promptId, environment);
+        if (!pointed) {
+          throw new AppError("NOT_FOUND", `environment ${environment} of prompt ${promptId} has no version deployed`);
+        }
+        versionId = pointed;
+      } else {
+        versionId = request.versionId;
+      }
+      const resolved = state.hiddenVersionIds.has(versionId) ? null : await version(scope, versionId);
+      // A cached version of another organization is as absent as a missing one.
+      if (!resolved || resolved.orgId !== scope.orgId || resolved.promptId !== promptId) {
+        throw new AppError("NOT_FOUND", `version ${versionId} of prompt ${promptId} not found`);
+      }
+      return resolved;
+    },
+
+    stats() {
+      const total = (c: ExpiringCache<unknown>) => ({ hits: c.hits, misses: c.misses, size: c.size });
+      return { versions: total(versions), pointers: total(pointers), prompts: total(prompts) };
+    },
+  };
+}
+export type ResolutionService = ReturnType<typeof createResolutionService>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,60 @@
+import type { TPromptVersion } from "@promptreg/contracts";
+import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { Repositories, TenantScope } from "../db/index.js";
+import { AppError, notFound } from "../errors.js";
+
+export interface VisibleVersion {
+  version: VersionDoc;
+  prompt: PromptDoc;
+}
+
+export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromptVersion {
+  return {
+    id: doc._id,
+    promptId: doc.promptId,
+    model: doc.model,
+    majorVersion: doc.major,
+    minorVersion: doc.minor,
+    commitMessage: doc.commitMessage,
+    environments,
+    createdAt: doc.createdAt.toISOString(),
+    variables: doc.variables,
+    partials: doc.partials,
+  };
+}
+
+/** Reads shared by the version and environment services: what "visible" means lives here only. */
+export function createVersionLookup(repos: Repositories) {
+  async function visiblePrompt(scope: TenantScope, promptId: string): Promise<PromptDoc> {
+    const prompt = await repos.prompts.findVisible(scope, promptId);
+    if (!prompt) throw notFound(`prompt ${promptId}`);
+    return prompt;
+  }
+
+  /** A version of the caller's organization whose prompt is visible and which was not deleted. */
+  async function visibleVersion(scope: TenantScope, versionId: string): Promise<VisibleVersion> {
+    const version = await repos.versions.findById(scope, versionId);
+    if (!version) throw notFound(`prompt version ${versionId}`);
+    const prompt = await repos.prompts.findVisible(scope, version.promptId);
+    if (!prompt || prompt.hiddenVersionIds.includes(version._id)) throw notFound(`prompt version ${versionId}`);
+    return { version, prompt };
+  }
+
+  /** As visibleVersion, and it must belong to `promptId` (a version of another prompt is refused). */
+  async function versionOfPrompt(scope: TenantScope, promptId: string, versionId: string): Promise<VisibleVersion> {
+    const found = await visibleVersion(scope, versionId);
+    if (found.version.promptId !== promptId) {
+      await visiblePrompt(scope, promptId);
+      throw new AppError("BAD_REQUEST", `prompt version ${versionId} belongs to another prompt, not to ${promptId}`);
+    }
+    return found;
+  }
+
+  async function withEnvironments(scope: TenantScope, version: VersionDoc): Promise<TPromptVersion> {
+    const environments = await repos.environments.environmentsOfVersion(scope, version.promptId, version._id);
+    return toPromptVersion(version, environments);
+  }
+
+  return { visiblePrompt, visibleVersion, versionOfPrompt, withEnvironments };
+}
+export type VersionLookup = ReturnType<typeof createVersionLookup>;

@@ -1,0 +1,217 @@
+import {
+  ZPromptBody,
+  type TCreateVersionInput,
+  type TDeleteVersionInput,
+  type TListVersionsInput,
+  type TPromptBody,
+  type TPromptRef,
+  type TPromptVersion,
+  type TVersionTotals,
+} from "@promptreg/contracts";
+import type { VersionDoc } from "../db/documents.js";
+import { isDuplicateKeyError, type Repositories } from "../db/index.js";
+import { AppError, notFound } from "../errors.js";
+import type { EnvironmentsService } from "./environments.service.js";
+import type { DeploymentEvents } from "./events.js";
+import { generateVersionId } from "./ids.js";
+import { KeyedMutex, nextVersionNumber } from "./numbering.js";
+import type { RequestScope } from "./scope.js";
+import { analyzeBodyForStorage } from "./template-analysis.js";
+import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+
+/** Attempts at a free number before giving up; only reached when many replicas race on one prompt. */
+const MAX_NUMBERING_ATTEMPTS = 50;
+
+export interface NewVersion {
+  bump: "minor" | "major";
+  commitMessage: string;
+  body: TPromptBody;
+  environment?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  experimentId?: string | undefined;
+}
+
+export interface StoredVersion {
+  version: TPromptVersion;
+  doc: VersionDoc;
+}
+
+/** A stored body as the client receives it (it was validated before it was stored). */
+export const parseStoredBody = (doc: VersionDoc): TPromptBody => JSON.parse(doc.body) as TPromptBody;
+
+export function createVersionsService(
+  repos: Repositories,
+  lookup: VersionLookup,
+  environments: EnvironmentsService,
+  events: DeploymentEvents,
+) {
+  const creators = new KeyedMutex();
+
+  /**
+   * Creates a version numbered from `base` without transactions: the unique index on
+   * (org, prompt, major, minor) makes a taken number fail, and we retry with the next one, so concurrent
+   * creators never share a number and, since a number exists only once its version is stored, never leave
+   * a gap.
+   */
+  async function createFrom(scope: RequestScope, base: VersionDoc, input: NewVersion): Promise<StoredVersion> {
+    const analysis = analyzeBodyForStorage(input.body);
+    const bodyText = JSON.stringify(input.body);
+    const doc = await creators.run(base.promptId, async () => {
+      for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
+        const seq = await repos.prompts.nextVersionSeq(scope, base.promptId);
+        if (seq === null) throw notFound(`prompt ${base.promptId}`);
+        const number =
+          input.bump === "major"
+            ? nextVersionNumber("major", base, null, await repos.versions.highestMajor(scope, base.promptId))
+            : nextVersionNumber("minor", base, await repos.versions.highestMinor(scope, base.promptId, base.major), null);
+        const candidate: VersionDoc = {
+          _id: generateVersionId(),
+          orgId: scope.orgId,
+          promptId: base.promptId,
+          major: number.major,
+          minor: number.minor,
+          seq,
+          commitMessage: input.commitMessage,
+          model: input.body.model,
+          body: bodyText,
+          variables: analysis.variables,
+          partials: analysis.partials,
+          metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+          experimentId: input.experimentId ?? null,
+          createdAt: new Date(),
+          createdByKeyId: scope.keyId,
+        };
+        try {
+          await repos.versions.insert(candidate);
+          return candidate;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+      }
+      throw new AppError("CONFLICT", "too many concurrent version creations on this prompt; try again");
+    });
+
+    if (input.environment) {
+      try {
+        await environments.movePointer(scope, doc.promptId, input.environment, doc._id);
+      } catch (error) {
+        // The request failed as a whole: hide the version so no half-done change is visible.
+        await repos.prompts.hideVersion(scope, doc.promptId, doc._id).catch(() => undefined);
+        throw error;
+      }
+    }
+    const envs = input.environment ? [input.environment] : [];
+    return { version: toPromptVersion(doc, envs), doc };
+  }
+
+  return {
+    createFrom,
+
+    async create(scope: RequestScope, input: TCreateVersionInput): Promise<TPromptVersion> {
+      const { version: base } = await lookup.versionOfPrompt(scope, input.promptId, input.baseVersionId);
+      const created = await createFrom(scope, base, input);
+      return created.version;
+    },
+
+    /**
+     * Helicone's legacy subversion endpoint: a new version of the prompt owning `sourceVersionId`; with
+     * `bumpForVersionId` (another version of the same prompt) a minor bump within that version's major.
+     */
+    async createSubversion(
+      scope: RequestScope,
+      sourceVersionId: string,
+      input: {
+        template: unknown;
+        isMajorVersion: boolean;
+        bumpForVersionId?: string | undefined;
+        metadata?: Record<string, unknown> | undefined;
+        experimentId?: string | undefined;
+      },
+    ): Promise<StoredVersion> {
+      const { version: source } = await lookup.visibleVersion(scope, sourceVersionId);
+      let base = source;
+      let bump: "minor" | "major" = input.isMajorVersion ? "major" : "minor";
+      if (input.bumpForVersionId) {
+        base = (await lookup.versionOfPrompt(scope, source.promptId, input.bumpForVersionId)).version;
+        bump = "minor";
+      }
+      const parsed = ZPromptBody.safeParse(input.template);
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "template"}: ${i.message}`).join("; ");
+        throw new AppError("BAD_REQUEST", `newHeliconeTemplate is not a valid prompt body: ${detail}`);
+      }
+      const changelog = input.metadata?.["commitMessage"] ?? input.metadata?.["changelog"];
+      return createFrom(scope, base, {
+        bump,
+        body: parsed.data,
+        commitMessage: typeof changelog === "string" ? changelog.slice(0, 2000) : "",
+        metadata: input.metadata ?? {},
+        experimentId: input.experimentId,
+      });
+    },
+
+    async list(scope: RequestScope, input: TListVersionsInput): Promise<TPromptVersion[]> {
+      const prompt = await lookup.visiblePrompt(scope, input.promptId);
+      const [docs, pointers] = await Promise.all([
+        repos.versions.list(scope, input.promptId, {
+          major: input.majorVersion,
+          excludeIds: prompt.hiddenVersionIds,
+          skip: input.page * input.pageSize,
+          limit: input.pageSize,
+        }),
+        repos.environments.listForPrompt(scope, input.promptId),
+      ]);
+      const envsByVersion = new Map<string, string[]>();
+      for (const p of pointers) envsByVersion.set(p.versionId, [...(envsByVersion.get(p.versionId) ?? []), p.environment]);
+      return docs.map((doc) => toPromptVersion(doc, envsByVersion.get(doc._id) ?? []));
+    },
+
+    async byId(scope: RequestScope, versionId: string): Promise<TPromptVersion> {
+      const { version } = await lookup.visibleVersion(scope, versionId);
+      return lookup.withEnvironments(scope, version);
+    },
+
+    /** The raw body behind a signed URL (verified by the caller); the version must still be visible. */
+    async bodyBySignedUrl(versionId: string): Promise<string> {
+      const owner = await repos.versions.findOwnerForSignedUrl(versionId);
+      if (!owner) throw notFound(`prompt version ${versionId}`);
+      return (await lookup.visibleVersion({ orgId: owner.orgId }, versionId)).version.body;
+    },
+
+    /** The stored document (for the body and the legacy fields), visible versions only. */
+    async doc(scope: RequestScope, versionId: string): Promise<VersionDoc> {
+      return (await lookup.visibleVersion(scope, versionId)).version;
+    },
+
+    async totals(scope: RequestScope, input: TPromptRef): Promise<TVersionTotals> {
+      const prompt = await lookup.visiblePrompt(scope, input.promptId);
+      const { count, highestMajor } = await repos.versions.totals(scope, input.promptId, prompt.hiddenVersionIds);
+      return { totalVersions: count, majorVersions: highestMajor };
+    },
+
+    /** Hides a version; refused while an environment points at it. Its number is never given again. */
+    async remove(scope: RequestScope, input: TDeleteVersionInput): Promise<void> {
+      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
+      const deployedTo = async () =>
+        repos.environments.environmentsOfVersion(scope, input.promptId, input.versionId);
+      const before = await deployedTo();
+      if (before.length > 0) throw deployedConflict(input.versionId, before);
+      await repos.prompts.hideVersion(scope, input.promptId, input.versionId);
+      events.publishPromptChange({ orgId: scope.orgId, promptId: input.promptId });
+      // An environment may have been moved onto it meanwhile: then the delete loses and is undone.
+      const after = await deployedTo();
+      if (after.length > 0) {
+        await repos.prompts.unhideVersion(scope, input.promptId, input.versionId);
+        throw deployedConflict(input.versionId, after);
+      }
+    },
+  };
+}
+
+function deployedConflict(versionId: string, environments: string[]): AppError {
+  return new AppError(
+    "CONFLICT",
+    `prompt version ${versionId} is deployed to ${environments.join(", ")}; move those environments to another version first`,
+  );
+}
+export type VersionsService = ReturnType<typeof createVersionsService>;

@@ -1,0 +1,63 @@
+// tRPC wiring: the one initTRPC, the procedure builders and the error formatter. Add a new resource
+// router under routers/ and mount it in root.ts; procedures stay three lines that call a service.
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError, z } from "zod";
+import { AppError, appErrorTable, isDatabaseUnavailable, toAppError } from "../errors.js";
+import type { Services, RequestScope } from "../services/index.js";
+import { formatZodIssues } from "../validation.js";
+
+export interface TrpcContext {
+  services: Services;
+  /** The raw Authorization header; resolved by authedProcedure. */
+  authorization: string | undefined;
+  requestId: string;
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const appError = cause instanceof AppError ? cause : undefined;
+    const zodError = cause instanceof ZodError ? cause : undefined;
+    const message = zodError
+      ? `invalid input: ${formatZodIssues(zodError)}`
+      : error.code === "INTERNAL_SERVER_ERROR"
+        ? "internal server error"
+        : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        appError: appError ? { code: appError.code, details: appError.details ?? null } : null,
+        zodError: zodError ? z.flattenError(zodError) : null,
+      },
+    };
+  },
+});
+
+/** Turns service errors (AppError, database outages) into the TRPCError their code maps to. */
+const mapServiceErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof AppError || isDatabaseUnavailable(cause)) {
+      const appError = toAppError(cause);
+      throw new TRPCError({ code: appErrorTable[appError.code].trpc, message: appError.message, cause: appError });
+    }
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapServiceErrors);
+
+/** Every API procedure: resolves the Bearer key to a tenant scope or answers UNAUTHORIZED. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const scope: RequestScope = await ctx.services.auth.authenticate(ctx.authorization);
+  return next({ ctx: { ...ctx, scope } });
+});

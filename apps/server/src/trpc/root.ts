@@ -1,0 +1,18 @@
+// The tRPC API: one router per resource. `AppRouter` is the type the client package imports (type only).
+import { apiKeysRouter, organizationsRouter } from "./routers/api-keys.js";
+import { environmentsRouter } from "./routers/environments.js";
+import { promptsRouter } from "./routers/prompts.js";
+import { versionsRouter } from "./routers/versions.js";
+import { createCallerFactory, router } from "./init.js";
+
+export const appRouter = router({
+  prompts: promptsRouter,
+  versions: versionsRouter,
+  environments: environmentsRouter,
+  apiKeys: apiKeysRouter,
+  organizations: organizationsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

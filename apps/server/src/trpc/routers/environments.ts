@@ -1,0 +1,36 @@
+import {
+  ZDeployment,
+  ZDeploymentHistoryInput,
+  ZEnvironmentPointer,
+  ZEnvironmentRef,
+  ZPromptRef,
+  ZPromptVersion,
+  ZRemoveEnvironmentInput,
+  ZSetEnvironmentInput,
+} from "@promptreg/contracts";
+import { z } from "zod";
+import { authedProcedure, router } from "../init.js";
+
+export const environmentsRouter = router({
+  set: authedProcedure
+    .input(ZSetEnvironmentInput)
+    .output(z.null())
+    .mutation(async ({ ctx, input }) => (await ctx.services.environments.set(ctx.scope, input), null)),
+  remove: authedProcedure
+    .input(ZRemoveEnvironmentInput)
+    .output(z.null())
+    .mutation(async ({ ctx, input }) => (await ctx.services.environments.remove(ctx.scope, input), null)),
+  version: authedProcedure
+    .input(ZEnvironmentRef)
+    .output(ZPromptVersion)
+    .query(({ ctx, input }) => ctx.services.environments.versionFor(ctx.scope, input)),
+  ofPrompt: authedProcedure
+    .input(ZPromptRef)
+    .output(z.array(ZEnvironmentPointer))
+    .query(({ ctx, input }) => ctx.services.environments.listForPrompt(ctx.scope, input)),
+  inUse: authedProcedure.output(z.array(z.string())).query(({ ctx }) => ctx.services.environments.inUse(ctx.scope)),
+  history: authedProcedure
+    .input(ZDeploymentHistoryInput)
+    .output(z.array(ZDeployment))
+    .query(({ ctx, input }) => ctx.services.environments.history(ctx.scope, input)),
+});

@@ -1,0 +1,81 @@
+// Numbering under concurrency: the unique index + retry must give distinct, gap-free numbers.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+
+let server: TestServer;
+let secondReplica: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await secondReplica?.stop();
+  await server.stop();
+});
+
+const minorsOf = async (s: TestServer, promptId: string, major: number) =>
+  ((await s.rest("POST", "/v1/prompt-2025/query/versions", { promptId, majorVersion: major })).body.data as Array<{ minor_version: number }>)
+    .map((v) => v.minor_version)
+    .sort((a, b) => a - b);
+
+describe("concurrent version creation", () => {
+  it("100 concurrent minor bumps on one prompt give 100 distinct, gap-free minors", async () => {
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "hot", promptBody: sampleBody() })).body.data;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        server.rest("POST", "/v1/prompt-2025/update", {
+          promptId: id,
+          promptVersionId: versionId,
+          newMajorVersion: false,
+          commitMessage: `c${i}`,
+          promptBody: sampleBody({ temperature: (i % 20) / 10 }),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(100).fill(201));
+    expect(new Set(results.map((r) => r.body.data.id)).size).toBe(100);
+    expect(await minorsOf(server, id, 1)).toEqual(Array.from({ length: 101 }, (_, i) => i));
+  });
+
+  it("two server replicas racing on one prompt still never share a number or leave a gap", async () => {
+    // A second app on the same database: its in-process lock knows nothing of the first one's, so only
+    // the unique index keeps them apart.
+    secondReplica = await startTestServer({ MONGODB_DB: server.dbName });
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "raced", promptBody: sampleBody() })).body.data;
+    const create = (s: TestServer, major: boolean) =>
+      s.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: versionId, newMajorVersion: major, promptBody: sampleBody() });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => create(i % 2 ? server : secondReplica, i % 10 === 0)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const all = (await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id })).body.data as Array<{ major_version: number; minor_version: number }>;
+    expect(all).toHaveLength(41);
+    const numbers = all.map((v) => `${v.major_version}.${v.minor_version}`);
+    expect(new Set(numbers).size).toBe(41);
+    // Majors 1..5 exist (4 major bumps), and within major 1 the minors are gap-free.
+    expect([...new Set(all.map((v) => v.major_version))].sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await minorsOf(server, id, 1)).toEqual(Array.from({ length: 37 }, (_, i) => i));
+  });
+});
+
+describe("concurrent environment moves", () => {
+  it("the final pointer is the last acknowledged move and the history records every move in order", async () => {
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "moves", promptBody: sampleBody() })).body.data;
+    const versions = [versionId];
+    for (let i = 0; i < 4; i++) {
+      versions.push((await server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: versionId, promptBody: sampleBody() })).body.data.id);
+    }
+    const moves = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versions[i % 5], environment: "staging" }),
+      ),
+    );
+    expect(moves.every((m) => m.status === 200)).toBe(true);
+    const history = await server.trpc().environments.history.query({ promptId: id, environment: "staging", limit: 500 });
+    expect(history).toHaveLength(50);
+    expect(history.map((h) => h.revision)).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+    // Each entry's previous version is the next-older entry's version: the history is one unbroken chain.
+    for (let i = 0; i < history.length - 1; i++) expect(history[i]!.previousVersionId).toBe(history[i + 1]!.versionId);
+    const current = await server.rest("POST", "/v1/prompt-2025/query/environment-version", { promptId: id, environment: "staging" });
+    expect(current.body.data.id).toBe(history[0]!.versionId);
+  });
+});
