@@ -31,6 +31,8 @@ export function createDeploymentsRepository(db: Db) {
         { key: { orgId: 1, promptId: 1, at: -1 }, name: "prompt_at" },
         // Replicas tail the history for entries newer than the last they saw (cache invalidation).
         { key: { at: 1 }, name: "at" },
+        // Clients poll their organization's changes since a time (fallback of the change stream).
+        { key: { orgId: 1, at: 1 }, name: "org_at" },
       ]);
     },
 
@@ -50,6 +52,12 @@ export function createDeploymentsRepository(db: Db) {
       if (environment) filter.environment = environment;
       const sort: Sort = environment ? { revision: -1 } : { at: -1, revision: -1 };
       const docs = await collection.find(filter).sort(sort).limit(limit).toArray();
+      return docs.map(toDeployment);
+    },
+
+    /** An organization's entries since `since` (inclusive), oldest first. */
+    async changesSince(scope: TenantScope, since: Date, limit: number): Promise<TDeployment[]> {
+      const docs = await collection.find({ orgId: scope.orgId, at: { $gte: since } }).sort({ at: 1, _id: 1 }).limit(limit).toArray();
       return docs.map(toDeployment);
     },
 

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from "express";
 import { BODY_URL_PATH, type Services } from "../services/index.js";
 import { AppError } from "../errors.js";
 import { adminRoutes } from "./admin.routes.js";
+import { createDeploymentsRouter } from "./deployments.js";
 import { environmentRoutes } from "./environments.routes.js";
 import { promptRoutes } from "./prompts.routes.js";
 import { mountRoutes, type RestRoute } from "./route.js";
@@ -25,6 +26,7 @@ export function createRestRouter(services: Services, publicUrl: string | undefin
     res.status(200).type("application/json").set("cache-control", "private, max-age=60").send(body);
   });
 
+  router.use(createDeploymentsRouter(services));
   mountRoutes(router, restRoutes, services, publicUrl);
   return router;
 }

@@ -125,6 +125,11 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
       return repos.environments.listForPrompt(scope, input.promptId);
     },
 
+    /** The organization's pointer changes since a time, oldest first (clients' polling fallback). */
+    async changesSince(scope: RequestScope, since: Date, limit: number): Promise<TDeployment[]> {
+      return repos.deployments.changesSince(scope, since, limit);
+    },
+
     /** Distinct environment names in use in the organization, sorted. */
     async inUse(scope: RequestScope): Promise<string[]> {
       return repos.environments.distinctInUse(scope);

@@ -1,0 +1,68 @@
+// The change stream clients use to drop cached environment pointers, and its polling fallback.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.stop());
+
+/** Reads server-sent events until `count` events named `name` arrived. */
+async function collect(response: Response, name: string, count: number): Promise<unknown[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const events: unknown[] = [];
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event === name && data) events.push(JSON.parse(data));
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe("deployment change stream", () => {
+  it("pushes the caller's organization's pointer changes, and only those", async () => {
+    const other = await server.createOrg();
+    const controller = new AbortController();
+    const mine = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` }, signal: controller.signal });
+    expect(mine.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const theirs = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${other.key}` }, signal: controller.signal });
+
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "streamed", promptBody: sampleBody() })).body.data;
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "staging" });
+    const events = await collect(mine, "deployment", 2);
+    expect(events).toEqual([
+      { deploymentId: expect.any(String), promptId: id, environment: "production", versionId, revision: 1 },
+      { deploymentId: expect.any(String), promptId: id, environment: "staging", versionId, revision: 1 },
+    ]);
+
+    // The other organization's stream got nothing but its ready event.
+    const otherEvents = await Promise.race([collect(theirs, "deployment", 1), new Promise((r) => setTimeout(() => r("quiet"), 300))]);
+    expect(otherEvents).toBe("quiet");
+    controller.abort();
+  });
+
+  it("needs a key", async () => {
+    const res = await fetch(`${server.url}/v1/deployments/stream`);
+    expect(res.status).toBe(401);
+  });
+
+  it("lists changes since a time for polling clients", async () => {
+    const since = new Date().toISOString();
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "polled", promptBody: sampleBody() })).body.data;
+    const res = await server.rest("GET", `/v1/deployments?since=${encodeURIComponent(since)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual([expect.objectContaining({ promptId: id, environment: "production", action: "set", versionId, revision: 1 })]);
+    expect((await server.rest("GET", "/v1/deployments?since=yesterday")).status).toBe(400);
+  });
+});
