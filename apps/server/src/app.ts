@@ -1,11 +1,12 @@
 // The Express app: middleware order, health endpoints, tRPC, the REST adapter and error handling.
 // No listen() here, so tests build the app on a port of their choosing. New HTTP surfaces mount here.
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import type { RequestListener } from "node:http";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
-import { createGatewayRouter } from "./gateway/chat-completions.js";
+import { createGatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
 import { notFoundHandler, restErrorHandler } from "./http/errors.js";
 import { requestId } from "./http/request-id.js";
@@ -22,11 +23,38 @@ export interface AppDependencies {
   upstream: UpstreamClient;
 }
 
+export const GATEWAY_PATH = "/v1/chat/completions";
+
+/**
+ * The server's request listener: the gateway's route goes straight to its handler (Express's own
+ * dispatch costs ~60 µs a request, a tenth of the gateway's whole budget); everything else to Express.
+ */
+export function createRequestListener(deps: AppDependencies): RequestListener {
+  const app = createApp(deps);
+  const gateway = createGatewayHandler(deps.services, deps.upstream, deps.logger, {
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    upstreamApiKey: deps.config.upstream.apiKey,
+  });
+  return (req, res) => {
+    if (req.method === "POST" && (req.url === GATEWAY_PATH || req.url?.startsWith(`${GATEWAY_PATH}?`))) gateway(req, res);
+    else void app(req, res);
+  };
+}
+
 export function createApp({ config, services, database, logger, upstream }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.set("json spaces", 0);
+
+  // The gateway first, ahead of every middleware: it is the hot path of our users' LLM calls, reads its
+  // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
+  const gateway = createGatewayHandler(services, upstream, logger, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    upstreamApiKey: config.upstream.apiKey,
+  });
+  app.post(GATEWAY_PATH, (req, res) => gateway(req, res));
+
   app.use(requestId);
   app.use(helmet());
 
@@ -37,12 +65,6 @@ export function createApp({ config, services, database, logger, upstream }: AppD
     const ready = await database.ping();
     res.status(ready ? 200 : 503).json(ready ? { status: "ready" } : { status: "unavailable", error: "database unreachable" });
   });
-
-  // The gateway parses its own body (it keeps the raw bytes for pass-through) and answers OpenAI-shaped errors.
-  app.use(
-    "/v1/chat/completions",
-    createGatewayRouter(services, upstream, logger, { bodyLimitBytes: config.bodyLimitBytes, upstreamApiKey: config.upstream.apiKey }),
-  );
 
   app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
 

@@ -1,10 +1,10 @@
 // Boots the whole server: database (embedded FerretDB unless MONGODB_URI is set), indexes, services, app,
 // listener; and shuts it down in reverse order. main.ts and the test harness both use it.
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
-import { createApp } from "./app.js";
+import { createRequestListener } from "./app.js";
 import { createUpstreamClient } from "./gateway/upstream.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
@@ -47,8 +47,8 @@ export async function startServer(config: Config, logger = createLogger(config.l
 
     services.deploymentFeed.start();
     const upstream = createUpstreamClient(config.upstream);
-    const app = createApp({ config, services, database, logger, upstream });
-    const server: Server = app.listen(config.port, config.host);
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream }));
+    server.listen(config.port, config.host);
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

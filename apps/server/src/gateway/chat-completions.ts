@@ -1,107 +1,167 @@
 // POST /v1/chat/completions: resolve the prompt (cached), compile it with the caller's inputs, forward
-// to the upstream provider and relay its answer (streamed chunk by chunk when `stream: true`). Without
-// `prompt_id` the request is forwarded as it came: the gateway is also a plain OpenAI-compatible proxy.
+// to the upstream provider and relay its answer (streamed chunk by chunk when it streams). Without
+// `prompt_id` the request is forwarded byte for byte: the gateway is also a plain OpenAI-compatible proxy.
+//
+// This is the hot path of every LLM call our users make, so it is one handler on plain Node req/res,
+// mounted ahead of the app's middleware: no body-parser, no helmet (its headers are for browsers, not
+// JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
-import { compilePrompt, expandPartials } from "@promptreg/template";
-import express, { Router, type Request, type Response } from "express";
+import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
 import { toHttpError } from "../http/errors.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
-import { sendOpenAiError } from "./openai-errors.js";
 import { UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
 
 /** Upstream answer headers worth relaying; hop-by-hop and length headers are Node's business. */
-const RELAYED_HEADERS = ["content-type", "openai-processing-ms", "openai-version", "x-request-id", "retry-after", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"];
-
-interface RawBodyRequest extends Request {
-  rawBody?: Buffer;
-}
+const RELAYED_HEADERS = [
+  "content-type",
+  "openai-processing-ms",
+  "openai-version",
+  "retry-after",
+  "x-ratelimit-limit-requests",
+  "x-ratelimit-remaining-requests",
+  "x-ratelimit-reset-requests",
+  "x-ratelimit-limit-tokens",
+  "x-ratelimit-remaining-tokens",
+  "x-ratelimit-reset-tokens",
+];
 
 export interface GatewayOptions {
   bodyLimitBytes: number;
   upstreamApiKey: string | undefined;
 }
 
-export function createGatewayRouter(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): Router {
-  const router = Router();
-  router.use(
-    express.json({
-      limit: options.bodyLimitBytes,
-      // Kept for requests without prompt_id, which are forwarded byte for byte.
-      verify: (req, _res, buf) => {
-        (req as RawBodyRequest).rawBody = buf;
-      },
-    }),
-  );
+export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-  router.post("/", async (req: RawBodyRequest, res: Response) => {
-    const scope = await services.auth.authenticate(req.get("authorization"));
-    const body: unknown = req.body;
-    if (!isPlainObject(body)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
+export function createGatewayHandler(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): GatewayHandler {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const scope = await services.auth.authenticate(req.headers.authorization);
+    const raw = await readBody(req, options.bodyLimitBytes);
+    const body = parseJsonObject(raw);
 
-    let outgoing: string;
+    let outgoing: string | Buffer = raw;
     let resolved: ResolvedVersion | undefined;
     if (body["prompt_id"] !== undefined) {
-      const selection = readSelection(body);
-      resolved = await services.resolution.resolve(scope, selection);
-      const template = resolved.partials.length > 0 ? await expandWithPartials(resolved.body, services, scope) : resolved.body;
-      const compiled = compilePrompt(template, body);
+      resolved = await services.resolution.resolve(scope, readSelection(body));
+      const compiled = await compile(resolved, body, services, scope);
       if (compiled.errors.length > 0) {
-        res.set(versionHeaders(resolved));
         const list = compiled.errors.map((e) => e.message).join("; ");
-        sendOpenAiError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors);
+        sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
         return;
       }
       outgoing = JSON.stringify(compiled.body);
-    } else {
-      outgoing = req.rawBody?.toString("utf8") ?? JSON.stringify(body);
     }
 
-    const upstreamAuthorization =
-      req.get("x-upstream-authorization") ?? (options.upstreamApiKey ? `Bearer ${options.upstreamApiKey}` : undefined);
-    const headers: Record<string, string> = { "content-type": "application/json", accept: req.get("accept") ?? "application/json" };
-    if (upstreamAuthorization) headers["authorization"] = upstreamAuthorization;
+    const upstreamHeaders: Record<string, string> = { "content-type": "application/json", accept: req.headers.accept ?? "application/json" };
+    const authorization = header(req, "x-upstream-authorization") ?? (options.upstreamApiKey ? `Bearer ${options.upstreamApiKey}` : undefined);
+    if (authorization) upstreamHeaders["authorization"] = authorization;
     for (const name of ["openai-organization", "openai-project"]) {
-      const value = req.get(name);
-      if (value) headers[name] = value;
+      const value = header(req, name);
+      if (value) upstreamHeaders[name] = value;
     }
 
     // The caller hung up: stop the upstream request (and its token spend) at once.
     const abort = new AbortController();
-    res.on("close", () => {
+    res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
 
-    const answer = await upstream.send("/chat/completions", outgoing, headers, abort.signal);
-    res.status(answer.statusCode);
+    const answer = await upstream.send("/chat/completions", outgoing, upstreamHeaders, abort.signal);
+    const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
     for (const name of RELAYED_HEADERS) {
       const value = answer.headers[name];
-      if (value !== undefined) res.set(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+      if (value !== undefined) headers[name] = value;
     }
-    if (resolved) res.set(versionHeaders(resolved));
-    if (String(answer.headers["content-type"] ?? "").startsWith("text/event-stream")) {
-      res.set({ "cache-control": "no-cache", "x-accel-buffering": "no" });
-      res.flushHeaders();
-    }
-    try {
-      // pipeline honours backpressure: a slow client slows the upstream read, nothing piles up in memory.
-      await pipeline(answer.body, res);
-    } catch (error) {
-      if (!abort.signal.aborted) logger.warn({ err: error, requestId: res.locals["requestId"] }, "upstream relay broke off");
-    }
-  });
+    const upstreamRequestId = answer.headers["x-request-id"];
+    if (upstreamRequestId !== undefined) headers["x-upstream-request-id"] = upstreamRequestId;
 
-  router.use((error: unknown, _req: Request, res: Response, _next: () => void) => {
-    if (error instanceof UpstreamUnreachableError) return sendOpenAiError(res, 502, error.message, "upstream_error", "upstream_unreachable");
-    if (error instanceof UpstreamTimeoutError) return sendOpenAiError(res, 504, error.message, "upstream_error", "upstream_timeout");
-    if (isAbort(error)) return res.destroyed ? undefined : void res.destroy();
-    const appError = toHttpError(error, options.bodyLimitBytes);
-    if (appError.code === "INTERNAL") logger.error({ err: error, requestId: res.locals["requestId"] }, "gateway error");
-    const [type, code] = errorKind(appError);
-    sendOpenAiError(res, appError.httpStatus, appError.message, type, code, appError.details);
+    if (String(answer.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+      headers["cache-control"] = "no-cache";
+      headers["x-accel-buffering"] = "no";
+      res.writeHead(answer.statusCode, headers);
+      res.flushHeaders();
+      try {
+        // pipeline honours backpressure: a slow client slows the upstream read; nothing piles up in memory.
+        await pipeline(answer.body, res);
+      } catch (error) {
+        if (!abort.signal.aborted) logger.warn({ err: error, requestId }, "upstream stream broke off");
+      }
+      return;
+    }
+    // A whole JSON answer: read it and write it once.
+    const answerBody = Buffer.from(await answer.body.arrayBuffer());
+    headers["content-length"] = answerBody.length;
+    res.writeHead(answer.statusCode, headers);
+    res.end(answerBody);
+  }
+
+  return (req, res) => {
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    handle(req, res, requestId).catch((error: unknown) => {
+      if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
+      if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
+      if (isAbort(error)) return void res.destroy();
+      const appError = toHttpError(error, options.bodyLimitBytes);
+      if (appError.code === "INTERNAL") logger.error({ err: error, requestId }, "gateway error");
+      const [type, code] = errorKind(appError);
+      sendError(res, appError.httpStatus, appError.message, type, code, appError.details, { "x-request-id": requestId });
+    });
+  };
+}
+
+/** Prepared templates make the common case (no partials) a substitution only. */
+async function compile(resolved: ResolvedVersion, body: Record<string, unknown>, services: Services, scope: RequestScope): Promise<CompileResult> {
+  if (resolved.partials.length === 0) return compilePrepared(resolved.prepared, body);
+  try {
+    const expanded = await expandPartials(resolved.body, async (ref) => {
+      const version = await services.resolution.resolve(scope, { promptId: ref.promptId, environment: ref.environment });
+      return { versionId: version.versionId, body: version.body };
+    });
+    return compilePrompt(expanded, body);
+  } catch (error) {
+    if (error instanceof AppError && error.code !== "NOT_FOUND") throw error;
+    throw new AppError("UNPROCESSABLE", `prompt partial could not be resolved: ${(error as Error).message}`);
+  }
+}
+
+/** Reads the request body, refusing (413) past the limit without buffering the excess. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once("error", reject);
   });
-  return router;
+}
+
+function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new AppError("BAD_REQUEST", "request body is not valid JSON");
+  }
+  if (!isPlainObject(body)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
+  return body;
 }
 
 function readSelection(body: Record<string, unknown>) {
@@ -117,21 +177,22 @@ function readSelection(body: Record<string, unknown>) {
   return { promptId: field("prompt_id")!, environment: field("environment"), versionId: field("version_id") };
 }
 
-/** Expands prompt partials through the same cached resolution; a partial that cannot resolve is a 422. */
-async function expandWithPartials(body: ResolvedVersion["body"], services: Services, scope: RequestScope) {
-  try {
-    return await expandPartials(body, async (ref) => {
-      const version = await services.resolution.resolve(scope, { promptId: ref.promptId, environment: ref.environment });
-      return { versionId: version.versionId, body: version.body };
-    });
-  } catch (error) {
-    if (error instanceof AppError && error.code !== "NOT_FOUND") throw error;
-    throw new AppError("UNPROCESSABLE", `prompt partial could not be resolved: ${(error as Error).message}`);
-  }
+function versionHeaders(v: ResolvedVersion, requestId: string): OutgoingHttpHeaders {
+  return { "x-request-id": requestId, "x-prompt-id": v.promptId, "x-prompt-version-id": v.versionId, "x-prompt-version": `${v.major}.${v.minor}` };
 }
 
-function versionHeaders(v: ResolvedVersion): Record<string, string> {
-  return { "x-prompt-id": v.promptId, "x-prompt-version-id": v.versionId, "x-prompt-version": `${v.major}.${v.minor}` };
+/**
+ * Errors in OpenAI's shape, so the `openai` SDK surfaces our message (`APIError.message`) and code.
+ * `details` carries the structured input errors of prompt calls.
+ */
+function sendError(res: ServerResponse, status: number, message: string, type: string, code: string, details: unknown, headers: OutgoingHttpHeaders): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const payload = JSON.stringify({ error: { message, type, code, param: null, ...(details === undefined ? {} : { details }) } });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload), "x-content-type-options": "nosniff" });
+  res.end(payload);
 }
 
 function errorKind(error: AppError): [type: string, code: string] {
@@ -153,8 +214,12 @@ function errorKind(error: AppError): [type: string, code: string] {
   }
 }
 
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === "string" ? value : undefined;
+};
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 const isAbort = (error: unknown) => error instanceof Error && (error.name === "AbortError" || (error as { code?: string }).code === "UND_ERR_ABORTED");
-

@@ -1,11 +1,10 @@
-import type { Readable } from "node:stream";
 import { Agent, errors as undiciErrors, request, type Dispatcher } from "undici";
 import type { Config } from "../config.js";
 
 export interface UpstreamResponse {
   statusCode: number;
   headers: Dispatcher.ResponseData["headers"];
-  body: Readable & { dump(): Promise<void> };
+  body: Dispatcher.ResponseData["body"];
   baseUrl: string;
 }
 
@@ -40,7 +39,7 @@ export function createUpstreamClient(options: Config["upstream"]) {
   });
 
   return {
-    async send(path: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse> {
+    async send(path: string, body: string | Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse> {
       let lastError: unknown;
       const last = options.baseUrls.length - 1;
       for (const [index, baseUrl] of options.baseUrls.entries()) {

@@ -1,4 +1,5 @@
 import { PRODUCTION_ENVIRONMENT, type TPromptBody, type TPromptPartialRef } from "@promptreg/contracts";
+import { prepareTemplate, type PreparedTemplate } from "@promptreg/template";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError } from "../errors.js";
 import { ExpiringCache } from "./expiring-cache.js";
@@ -13,6 +14,8 @@ export interface ResolvedVersion {
   minor: number;
   body: Readonly<TPromptBody>;
   partials: readonly TPromptPartialRef[];
+  /** Analysed once per version (the version is immutable), so each request only substitutes. */
+  prepared: PreparedTemplate;
 }
 
 export interface ResolveRequest {
@@ -66,14 +69,16 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
     versions.getOrLoad(versionId, async () => {
       const doc = await repos.versions.findById(scope, versionId);
       if (!doc) return null;
+      const prepared = prepareTemplate(JSON.parse(doc.body) as TPromptBody);
       return Object.freeze({
         orgId: doc.orgId,
         promptId: doc.promptId,
         versionId: doc._id,
         major: doc.major,
         minor: doc.minor,
-        body: deepFreeze(JSON.parse(doc.body) as TPromptBody),
+        body: prepared.body,
         partials: doc.partials,
+        prepared,
       });
     });
 
@@ -110,10 +115,3 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
 }
 export type ResolutionService = ReturnType<typeof createResolutionService>;
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
