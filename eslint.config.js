@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "packages/embedded-db/src/**"],
+    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "packages/embedded-db/src/**"],
     rules: { "no-restricted-properties": "off" },
   },
 );
