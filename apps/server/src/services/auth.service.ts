@@ -8,7 +8,7 @@ import type {
 } from "@promptreg/contracts";
 import { LRUCache } from "lru-cache";
 import type { Repositories } from "../db/index.js";
-import { AppError } from "../errors.js";
+import { AppError, isDatabaseUnavailable } from "../errors.js";
 import { generateApiKeyId, generateApiKeySecret, generateOrganizationId, hashApiKey } from "./ids.js";
 import type { RequestScope } from "./scope.js";
 
@@ -23,7 +23,9 @@ const KEY_CACHE_TTL_MS = 10_000;
 
 export function createAuthService(repos: Repositories, bootstrapApiKey: string | undefined) {
   const bootstrapHash = bootstrapApiKey ? Buffer.from(hashApiKey(bootstrapApiKey), "hex") : undefined;
-  const cache = new LRUCache<string, RequestScope>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
+  // Expired entries are kept (no autopurge) so that a key seen before still works while the database is
+  // unreachable; a revocation on this replica deletes the entry outright.
+  const cache = new LRUCache<string, RequestScope>({ max: 10_000, ttl: KEY_CACHE_TTL_MS, allowStale: false, noDeleteOnStaleGet: true });
 
   const requireAdmin = (scope: RequestScope) => {
     if (scope.role !== "admin") throw new AppError("FORBIDDEN", "this API key may not manage API keys; use an admin key");
@@ -67,7 +69,14 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
       const cached = cache.get(hashHex);
       if (cached) return cached;
       // The lookup is by hash, so the database never sees the key, and timing reveals nothing about it.
-      const doc = await repos.apiKeys.findActiveByHash(hashHex);
+      let doc;
+      try {
+        doc = await repos.apiKeys.findActiveByHash(hashHex);
+      } catch (error) {
+        const stale = isDatabaseUnavailable(error) ? cache.get(hashHex, { allowStale: true }) : undefined;
+        if (stale) return stale;
+        throw error;
+      }
       if (!doc) throw new AppError("UNAUTHORIZED", "invalid or revoked API key");
       const scope: RequestScope = { orgId: doc.orgId, keyId: doc._id, role: doc.role, instanceAdmin: false };
       cache.set(hashHex, scope);

@@ -2,6 +2,9 @@
  * A bounded map with per-entry expiry, shared in-flight loads, and invalidation that wins races: a load
  * that started before `delete(key)` never stores its (possibly stale) result. LRU by insertion order
  * refreshed on hit, which is all a resolution cache needs.
+ *
+ * Expired entries stay (until evicted) so that `getOrLoad` can serve them when the reload fails in a way
+ * `staleOnError` accepts (the database is down): stale-if-error. An invalidated entry is gone for good.
  */
 export class ExpiringCache<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number }>();
@@ -12,18 +15,18 @@ export class ExpiringCache<V> {
   hits = 0;
   misses = 0;
 
+  staleServed = 0;
+
   constructor(
     readonly maxEntries: number,
     readonly ttlMs: number,
+    /** Which load failures may be answered with an expired entry. */
+    readonly staleOnError: (error: unknown) => boolean = () => false,
   ) {}
 
   get(key: string, now = Date.now()): V | undefined {
     const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= now) {
-      this.#entries.delete(key);
-      return undefined;
-    }
+    if (!entry || entry.expiresAt <= now) return undefined;
     // Refresh recency: Map keeps insertion order, so the first key is always the least recently used.
     this.#entries.delete(key);
     this.#entries.set(key, entry);
@@ -48,6 +51,11 @@ export class ExpiringCache<V> {
       },
       (error: unknown) => {
         if (this.#loading.get(key) === promise) this.#loading.delete(key);
+        const stale = this.#entries.get(key);
+        if (stale && this.#epoch(key) === epoch && this.staleOnError(error)) {
+          this.staleServed++;
+          return stale.value;
+        }
         throw error;
       },
     );

@@ -1,7 +1,7 @@
 import { PRODUCTION_ENVIRONMENT, type TPromptBody, type TPromptPartialRef } from "@promptreg/contracts";
 import { prepareTemplate, type PreparedTemplate } from "@promptreg/template";
 import type { Repositories, TenantScope } from "../db/index.js";
-import { AppError } from "../errors.js";
+import { AppError, isDatabaseUnavailable } from "../errors.js";
 import { ExpiringCache } from "./expiring-cache.js";
 import type { DeploymentEvents } from "./events.js";
 
@@ -45,9 +45,11 @@ const VERSION_TTL_MS = 24 * 3600_000;
  * `pointerTtlMs` whatever happens.
  */
 export function createResolutionService(repos: Repositories, events: DeploymentEvents, options: ResolutionOptions) {
-  const versions = new ExpiringCache<ResolvedVersion | null>(options.versionCacheSize, VERSION_TTL_MS);
-  const pointers = new ExpiringCache<string | null>(100_000, options.pointerTtlMs);
-  const prompts = new ExpiringCache<PromptState>(100_000, options.pointerTtlMs);
+  // While the database is unreachable, the last known pointers and prompt states keep serving: an outage
+  // must not take down the LLM calls of prompts this replica already knows.
+  const versions = new ExpiringCache<ResolvedVersion | null>(options.versionCacheSize, VERSION_TTL_MS, isDatabaseUnavailable);
+  const pointers = new ExpiringCache<string | null>(100_000, options.pointerTtlMs, isDatabaseUnavailable);
+  const prompts = new ExpiringCache<PromptState>(100_000, options.pointerTtlMs, isDatabaseUnavailable);
   const pointerKey = (orgId: string, promptId: string, environment: string) => `${orgId}\u0000${promptId}\u0000${environment}`;
   const promptKey = (orgId: string, promptId: string) => `${orgId}\u0000${promptId}`;
 
@@ -108,7 +110,7 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
     },
 
     stats() {
-      const total = (c: ExpiringCache<unknown>) => ({ hits: c.hits, misses: c.misses, size: c.size });
+      const total = (c: ExpiringCache<unknown>) => ({ hits: c.hits, misses: c.misses, staleServed: c.staleServed, size: c.size });
       return { versions: total(versions), pointers: total(pointers), prompts: total(prompts) };
     },
   };

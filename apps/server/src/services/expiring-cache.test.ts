@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { ExpiringCache } from "./expiring-cache.js";
+
+const deferred = <T>() => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
+describe("ExpiringCache", () => {
+  it("loads once for concurrent misses and serves hits after", async () => {
+    const cache = new ExpiringCache<number>(10, 1000);
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await Promise.all([cache.getOrLoad("k", load), cache.getOrLoad("k", load)])).toEqual([1, 1]);
+    expect(await cache.getOrLoad("k", load)).toBe(1);
+    expect(loads).toBe(1);
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 1, misses: 2 });
+  });
+
+  it("never stores a load that an invalidation overtook", async () => {
+    const cache = new ExpiringCache<string>(10, 1000);
+    const slow = deferred<string>();
+    const first = cache.getOrLoad("k", () => slow.promise);
+    cache.delete("k"); // the pointer moved while the old value was being read
+    slow.resolve("old");
+    expect(await first).toBe("old"); // that caller gets what it read
+    expect(await cache.getOrLoad("k", async () => "new")).toBe("new"); // nobody after it does
+  });
+
+  it("expires entries after the TTL", async () => {
+    const cache = new ExpiringCache<string>(10, 20);
+    await cache.getOrLoad("k", async () => "a");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cache.get("k")).toBeUndefined();
+    expect(await cache.getOrLoad("k", async () => "b")).toBe("b");
+  });
+
+  it("serves an expired entry only when the reload fails in an accepted way, and never an invalidated one", async () => {
+    const outage = new Error("down");
+    const cache = new ExpiringCache<string>(10, 10, (e) => e === outage);
+    await cache.getOrLoad("k", async () => "last");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await cache.getOrLoad("k", () => Promise.reject(outage))).toBe("last");
+    expect(cache.staleServed).toBe(1);
+    await expect(cache.getOrLoad("k", () => Promise.reject(new Error("bug")))).rejects.toThrow("bug");
+    cache.delete("k");
+    await expect(cache.getOrLoad("k", () => Promise.reject(outage))).rejects.toBe(outage);
+  });
+
+  it("evicts the least recently used entry", async () => {
+    const cache = new ExpiringCache<number>(2, 1000);
+    await cache.getOrLoad("a", async () => 1);
+    await cache.getOrLoad("b", async () => 2);
+    cache.get("a");
+    await cache.getOrLoad("c", async () => 3);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([1, undefined, 3]);
+  });
+});

@@ -1,0 +1,77 @@
+// Database outage: the API answers 503 quickly with a clear error, /readyz fails, the gateway keeps
+// serving what it has cached, and everything recovers on its own once the database is back.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
+import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+
+let dataDir: string;
+let db: EmbeddedDb;
+let fake: FakeLlm;
+let server: TestServer;
+let memberKey: string;
+
+beforeAll(async () => {
+  // A database of this file's own, so it can be stopped and started again on the same port.
+  dataDir = await mkdtemp(join(tmpdir(), "promptreg-outage-"));
+  db = await startEmbeddedDb({ dataDir });
+  fake = await startFakeLlm();
+  server = await startTestServer({ MONGODB_URI: db.uri, OPENAI_BASE_URL: fake.baseUrl, PROMPTREG_DB_TIMEOUT_MS: "1000", PROMPTREG_POINTER_CACHE_TTL_MS: "200" });
+  memberKey = (await server.rest("POST", "/v1/api-keys", { name: "app" })).body.data.secret;
+});
+afterAll(async () => {
+  await server.stop();
+  await fake.close();
+  await db.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const gateway = (promptId: string, key = ADMIN_KEY) =>
+  fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ prompt_id: promptId, inputs: { company: "Acme", customer: "Ann", question: "Hi?" } }),
+  });
+
+describe("database outage", () => {
+  it("answers 503, keeps the gateway serving cached prompts, and recovers by itself", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "resilient", promptBody: sampleBody() })).body.data;
+    expect((await gateway(id, memberKey)).status).toBe(200); // warms the key, pointer and version caches
+
+    await db.stop();
+
+    const started = Date.now();
+    const res = await server.rest("POST", "/v1/prompt-2025/query", {});
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ data: null, error: "database unavailable; try again shortly" });
+    expect(res.headers.get("retry-after")).toBe("2");
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await server.rest("GET", "/readyz", undefined, { key: null })).status).toBe(503);
+    expect((await server.rest("GET", "/healthz", undefined, { key: null })).status).toBe(200);
+
+    // Past the pointer TTL the cached resolution is stale, but served rather than failing.
+    await new Promise((r) => setTimeout(r, 300));
+    const served = await gateway(id, memberKey);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("x-prompt-id")).toBe(id);
+
+    // An uncached prompt cannot be served: 503 in OpenAI's shape.
+    const unknown = await gateway("zzzzzz");
+    expect(unknown.status).toBe(503);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("database_unavailable");
+
+    db = await startEmbeddedDb({ dataDir, port: db.port });
+    const back = Date.now();
+    let ready = false;
+    while (!ready && Date.now() - back < 5000) {
+      ready = (await server.rest("GET", "/readyz", undefined, { key: null })).status === 200;
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    expect((await server.rest("GET", `/v1/prompt-2025/id/${id}`)).status).toBe(200);
+    expect((await server.rest("POST", "/v1/prompt-2025", { name: "after", promptBody: sampleBody() })).status).toBe(201);
+  });
+});
