@@ -8,7 +8,7 @@ import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
-import { notFoundHandler, restErrorHandler } from "./http/errors.js";
+import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
 import { requestId } from "./http/request-id.js";
 import type { Logger } from "./logger.js";
 import { createRestRouter } from "./rest/index.js";
@@ -66,7 +66,7 @@ export function createApp({ config, services, database, logger, upstream }: AppD
     res.status(ready ? 200 : 503).json(ready ? { status: "ready" } : { status: "unavailable", error: "database unreachable" });
   });
 
-  app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
+  app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"], verify: refuseInvalidUtf8 }));
 
   app.use(
     "/trpc",

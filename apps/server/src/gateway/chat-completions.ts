@@ -5,9 +5,11 @@
 // This is the hot path of every LLM call our users make, so it is one handler on plain Node req/res,
 // mounted ahead of the app's middleware: no body-parser, no helmet (its headers are for browsers, not
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
+import { jsonDepth, MAX_BODY_DEPTH } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
 import { toHttpError } from "../http/errors.js";
@@ -154,6 +156,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  // Decoding would silently turn invalid bytes into U+FFFD and store them: refuse instead.
+  if (!isUtf8(raw)) throw new AppError("BAD_REQUEST", "request body is not valid UTF-8");
   let body: unknown;
   try {
     body = JSON.parse(raw.toString("utf8"));
@@ -161,6 +165,8 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> {
     throw new AppError("BAD_REQUEST", "request body is not valid JSON");
   }
   if (!isPlainObject(body)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
+  // Compilation walks inputs and messages; a hostile depth must stop here, not in a stack overflow.
+  if (jsonDepth(body) > MAX_BODY_DEPTH) throw new AppError("BAD_REQUEST", `request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   return body;
 }
 

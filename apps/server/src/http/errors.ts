@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -14,6 +15,7 @@ const bodyParserMessages: Record<string, (limit: number) => AppError> = {
   "entity.too.large": (limit) => new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`),
   "entity.parse.failed": () => new AppError("BAD_REQUEST", "request body is not valid JSON"),
   "encoding.unsupported": () => new AppError("BAD_REQUEST", "unsupported content encoding"),
+  "encoding.invalid": () => new AppError("BAD_REQUEST", "request body is not valid UTF-8"),
   "charset.unsupported": () => new AppError("BAD_REQUEST", "unsupported charset; send UTF-8 JSON"),
   "request.aborted": () => new AppError("BAD_REQUEST", "request aborted"),
 };
@@ -41,6 +43,14 @@ export function restErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorR
     if (appError.code === "UNAVAILABLE") res.set("retry-after", "2");
     res.status(appError.httpStatus).json({ data: null, error: appError.message });
   };
+}
+
+/**
+ * express.json `verify` hook: decoding would silently turn invalid bytes into U+FFFD and store them.
+ * The error carries body-parser's shape so the error handler answers 400.
+ */
+export function refuseInvalidUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw Object.assign(new Error("invalid UTF-8"), { type: "encoding.invalid", status: 400 });
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

@@ -1,0 +1,88 @@
+// Hostile input: every case answers 4xx with a clear message (or is stored harmlessly), nothing
+// reaches the database as an operator, and nothing pollutes prototypes in the server process.
+import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+
+let server: TestServer;
+let fake: FakeLlm;
+beforeAll(async () => {
+  fake = await startFakeLlm();
+  server = await startTestServer({ OPENAI_BASE_URL: fake.baseUrl });
+});
+afterAll(async () => {
+  await server.stop();
+  await fake.close();
+});
+
+const rawPost = (path: string, body: Buffer | string) =>
+  fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body });
+
+describe("prototype pollution", () => {
+  it("__proto__ and constructor keys in bodies are stored as plain data and pollute nothing", async () => {
+    const raw = `{"name":"proto","promptBody":{"model":"m","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}},"__proto__":{"polluted":"yes"}}`;
+    const res = await rawPost("/v1/prompt-2025", raw);
+    expect(res.status).toBeLessThan(500);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("polluted");
+    if (res.status === 201) {
+      const { versionId } = ((await res.json()) as { data: { versionId: string } }).data;
+      const body = await server.rest("GET", `/v1/prompt-2025/${versionId}/prompt-body`);
+      expect(body.status).toBe(200);
+      expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    }
+  });
+
+  it("__proto__ in gateway inputs does not pollute", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "p", promptBody: sampleBody() })).body.data;
+    const res = await rawPost("/v1/chat/completions", `{"prompt_id":"${id}","inputs":{"company":"a","customer":"b","question":"c","__proto__":{"polluted":"yes"}}}`);
+    expect(res.status).toBe(200);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+});
+
+describe("encoding", () => {
+  it("invalid UTF-8 is a 400 on the REST API and on the gateway", async () => {
+    const bytes = Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","promptBody":{"model":"m","messages":[]}}')]);
+    const rest = await rawPost("/v1/prompt-2025", bytes);
+    expect(rest.status).toBe(400);
+    expect(((await rest.json()) as { error: string }).error).toMatch(/UTF-8/);
+    const gateway = await rawPost("/v1/chat/completions", bytes);
+    expect(gateway.status).toBe(400);
+    expect(((await gateway.json()) as { error: { message: string } }).error.message).toMatch(/UTF-8/);
+  });
+});
+
+describe("size and shape", () => {
+  it("a template with 10,000 variables is refused with 422", async () => {
+    const content = Array.from({ length: 10_000 }, (_, i) => `{{hc:v${i}:string}}`).join(" ");
+    const res = await server.rest("POST", "/v1/prompt-2025", { name: "many", promptBody: sampleBody({ messages: [{ role: "user", content }] }) });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/variables/);
+  });
+
+  it("huge inputs up to the body limit compile; past it, 413", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "big", promptBody: sampleBody() })).body.data;
+    fake.reset();
+    const ok = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: { company: "a", customer: "b", question: "q".repeat(900_000) } }));
+    expect(ok.status).toBe(200);
+    expect(fake.requests[0]!.body.messages[1].content).toHaveLength("Customer b asks: ".length + 900_000);
+    const tooBig = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: { company: "a", customer: "b", question: "q".repeat(1_100_000) } }));
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
+  });
+
+  it("deeply nested JSON in gateway inputs is a 400, not a crash", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "deep", promptBody: sampleBody() })).body.data;
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const res = await rawPost("/v1/chat/completions", `{"prompt_id":"${id}","inputs":{"company":${deep},"customer":"b","question":"c"}}`);
+    expect(res.status).toBe(400);
+  });
+
+  it("operators in gateway id fields are refused", async () => {
+    for (const field of ["prompt_id", "version_id", "environment"]) {
+      const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: "abc123", [field]: { $gt: "" }, inputs: {} }));
+      expect(res.status, field).toBe(400);
+    }
+  });
+});
