@@ -60,6 +60,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         PROMPTREG_LOG_LEVEL: "warn",
         OPENAI_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
         OPENAI_API_KEY: "sk-bench",
+        // The load generator is one key sending tens of thousands of requests: not what is measured.
+        PROMPTREG_RATE_LIMIT_PER_MINUTE: "0",
         ...extraEnv,
       },
     }),

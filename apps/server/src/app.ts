@@ -2,13 +2,15 @@
 // No listen() here, so tests build the app on a port of their choosing. New HTTP surfaces mount here.
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import type { RequestListener } from "node:http";
+import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
-import { createGatewayHandler } from "./gateway/chat-completions.js";
+import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
 import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
+import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
 import { requestId } from "./http/request-id.js";
 import type { Logger } from "./logger.js";
 import { createRestRouter } from "./rest/index.js";
@@ -31,10 +33,7 @@ export const GATEWAY_PATH = "/v1/chat/completions";
  */
 export function createRequestListener(deps: AppDependencies): RequestListener {
   const app = createApp(deps);
-  const gateway = createGatewayHandler(deps.services, deps.upstream, deps.logger, {
-    bodyLimitBytes: deps.config.bodyLimitBytes,
-    upstreamApiKey: deps.config.upstream.apiKey,
-  });
+  const gateway = app.locals["gateway"] as GatewayHandler;
   return (req, res) => {
     if (req.method === "POST" && (req.url === GATEWAY_PATH || req.url?.startsWith(`${GATEWAY_PATH}?`))) gateway(req, res);
     else void app(req, res);
@@ -46,17 +45,30 @@ export function createApp({ config, services, database, logger, upstream }: AppD
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.set("json spaces", 0);
+  // One limiter for the API and the gateway, so a key's allowance is the same whichever it calls.
+  const rateLimiter = new RateLimiter(config.rateLimitPerMinute);
 
   // The gateway first, ahead of every middleware: it is the hot path of our users' LLM calls, reads its
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
   const gateway = createGatewayHandler(services, upstream, logger, {
     bodyLimitBytes: config.bodyLimitBytes,
     upstreamApiKey: config.upstream.apiKey,
+    rateLimiter,
+    corsOrigins: config.corsOrigins,
   });
+  app.locals["gateway"] = gateway;
   app.post(GATEWAY_PATH, (req, res) => gateway(req, res));
 
   app.use(requestId);
   app.use(helmet());
+  // Browsers of the configured origins only; none by default (the dashboard is served same-origin).
+  app.use(
+    cors({
+      origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
+      exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "retry-after"],
+      maxAge: 600,
+    }),
+  );
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -64,6 +76,14 @@ export function createApp({ config, services, database, logger, upstream }: AppD
   app.get("/readyz", async (_req, res) => {
     const ready = await database.ping();
     res.status(ready ? 200 : 503).json(ready ? { status: "ready" } : { status: "unavailable", error: "database unreachable" });
+  });
+
+  // Every API call counts against its key; health, readiness and docs do not.
+  app.use(["/v1", "/v2", "/trpc"], (req, res, next) => {
+    const decision = rateLimiter.take(callerOf(req));
+    if (decision.allowed) return next();
+    res.set("retry-after", String(decision.retryAfterSeconds));
+    res.status(429).json({ data: null, error: rateLimitMessage(rateLimiter, decision.retryAfterSeconds) });
   });
 
   app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"], verify: refuseInvalidUtf8 }));

@@ -24,6 +24,11 @@ const ZEnv = z.object({
   PROMPTREG_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   PROMPTREG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROMPTREG_TRUST_PROXY: booleanFlag,
+  PROMPTREG_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
+  PROMPTREG_CORS_ORIGINS: z
+    .preprocess(emptyAsUndefined, z.string().optional())
+    .transform((v) => (v ? v.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean) : []))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: "each CORS origin must be an http(s) origin" }))),
   FERRETDB_BIN: optionalString(z.string()),
   OPENAI_API_KEY: optionalString(z.string()),
   OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.openai.com/v1")),
@@ -53,6 +58,10 @@ export type Config = Readonly<{
   dbTimeoutMs: number;
   logLevel: z.infer<typeof ZEnv>["PROMPTREG_LOG_LEVEL"];
   trustProxy: boolean;
+  /** Requests per minute per API key (per client address without one); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Browser origins allowed to call the API (CORS); none by default: same origin only. */
+  corsOrigins: readonly string[];
   ferretdbBin: string | undefined;
   upstream: Readonly<{
     /** Provider key used when the request brings none in `x-upstream-authorization`. */
@@ -93,6 +102,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dbTimeoutMs: e.PROMPTREG_DB_TIMEOUT_MS,
     logLevel: e.PROMPTREG_LOG_LEVEL,
     trustProxy: e.PROMPTREG_TRUST_PROXY,
+    rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,
+    corsOrigins: Object.freeze(e.PROMPTREG_CORS_ORIGINS),
     ferretdbBin: e.FERRETDB_BIN,
     upstream: Object.freeze({
       apiKey: e.OPENAI_API_KEY,

@@ -13,6 +13,7 @@ import { jsonDepth, MAX_BODY_DEPTH } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
 import { toHttpError } from "../http/errors.js";
+import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
 import { UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
@@ -34,6 +35,9 @@ const RELAYED_HEADERS = [
 export interface GatewayOptions {
   bodyLimitBytes: number;
   upstreamApiKey: string | undefined;
+  rateLimiter: RateLimiter;
+  /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
+  corsOrigins: readonly string[];
 }
 
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -100,9 +104,26 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
     res.end(answerBody);
   }
 
+  const corsOrigins = new Set(options.corsOrigins);
+
   return (req, res) => {
     const given = req.headers["x-request-id"];
     const requestId = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    const origin = req.headers.origin;
+    if (origin !== undefined && corsOrigins.has(origin)) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("access-control-expose-headers", "x-request-id, x-prompt-id, x-prompt-version-id, x-prompt-version, retry-after");
+      res.setHeader("vary", "origin");
+    }
+    const decision = options.rateLimiter.take(callerOf(req));
+    if (!decision.allowed) {
+      req.resume();
+      const message = rateLimitMessage(options.rateLimiter, decision.retryAfterSeconds);
+      return sendError(res, 429, message, "rate_limit_error", "rate_limit_exceeded", undefined, {
+        "x-request-id": requestId,
+        "retry-after": String(decision.retryAfterSeconds),
+      });
+    }
     handle(req, res, requestId).catch((error: unknown) => {
       if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
       if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
