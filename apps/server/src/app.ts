@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
+import { createDashboardRouter } from "./http/dashboard.js";
 import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
 import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
 import { requestId } from "./http/request-id.js";
@@ -104,6 +105,8 @@ export function createApp({ config, services, database, logger, upstream }: AppD
   );
 
   app.use(createRestRouter(services, config.publicUrl));
+  const dashboard = createDashboardRouter(config.dashboardDir);
+  if (dashboard) app.use(dashboard);
   app.use(notFoundHandler);
   app.use(restErrorHandler(logger, config.bodyLimitBytes));
   return app;

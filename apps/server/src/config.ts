@@ -30,6 +30,7 @@ const ZEnv = z.object({
     .transform((v) => (v ? v.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean) : []))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: "each CORS origin must be an http(s) origin" }))),
   FERRETDB_BIN: optionalString(z.string()),
+  PROMPTREG_DASHBOARD_DIR: z.string().min(1).default(join(repoRoot, "apps", "dashboard", "dist")),
   OPENAI_API_KEY: optionalString(z.string()),
   OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default("https://api.openai.com/v1")),
   PROMPTREG_UPSTREAM_FALLBACK_URLS: z
@@ -63,6 +64,8 @@ export type Config = Readonly<{
   /** Browser origins allowed to call the API (CORS); none by default: same origin only. */
   corsOrigins: readonly string[];
   ferretdbBin: string | undefined;
+  /** The dashboard's production build, served at `/` when the directory exists. */
+  dashboardDir: string;
   upstream: Readonly<{
     /** Provider key used when the request brings none in `x-upstream-authorization`. */
     apiKey: string | undefined;
@@ -105,6 +108,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,
     corsOrigins: Object.freeze(e.PROMPTREG_CORS_ORIGINS),
     ferretdbBin: e.FERRETDB_BIN,
+    dashboardDir: e.PROMPTREG_DASHBOARD_DIR,
     upstream: Object.freeze({
       apiKey: e.OPENAI_API_KEY,
       baseUrls: Object.freeze([e.OPENAI_BASE_URL, ...e.PROMPTREG_UPSTREAM_FALLBACK_URLS].map((u) => u.replace(/\/+$/, ""))),
