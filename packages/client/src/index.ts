@@ -1,0 +1,64 @@
+/**
+ * @promptreg/client: the typed clients of a promptreg server.
+ *
+ * - `createPromptregClient`: the tRPC client (types from the server's router, imported as types only).
+ * - `createRestClient`: the Helicone-compatible REST API, envelopes unwrapped, errors typed.
+ * - `PromptManager`: Helicone's `getPromptBody` with our compile engine and a push-invalidated cache.
+ *
+ * Runs in Node >= 20 and browsers (global fetch, AbortSignal, ReadableStream; no Node APIs).
+ */
+export {
+  appErrorOf,
+  createPromptregClient,
+  isPromptregError,
+  type AppRouter,
+  type PromptregClient,
+  type PromptregClientOptions,
+  type PromptregTrpcError,
+  type PromptregTrpcErrorData,
+  type RouterInputs,
+  type RouterOutputs,
+} from "./trpc.js";
+export {
+  createRestClient,
+  type CreateApiKeyRequest,
+  type CreateOrganizationRequest,
+  type CreatePromptData,
+  type CreatePromptRequest,
+  type CreateVersionData,
+  type CreateVersionRequest,
+  type EnvironmentChangeRequest,
+  type EnvironmentVersionRequest,
+  type PromptRefRequest,
+  type QueryPromptsRequest,
+  type QueryVersionsRequest,
+  type RenamePromptRequest,
+  type RestClient,
+  type RestClientOptions,
+  type SetTagsRequest,
+  type SubversionData,
+  type SubversionRequest,
+  type TotalVersionsData,
+  type VersionRefRequest,
+} from "./rest.js";
+export {
+  createPromptManager,
+  PromptManager,
+  type PromptBodyRequest,
+  type PromptBodyResult,
+  type PromptManagerEvent,
+  type PromptManagerOptions,
+  type PromptSource,
+} from "./prompt-manager.js";
+export type { DeploymentChange } from "./deployment-watcher.js";
+export {
+  isOutage,
+  PromptNotFoundError,
+  PromptregApiError,
+  PromptregClientError,
+  PromptregNetworkError,
+  PromptUnavailableError,
+} from "./errors.js";
+export type { FetchLike, HeadersOption } from "./http.js";
+// A prompt partial that cannot be resolved surfaces as one of these (from the shared compile engine).
+export { PartialCycleError, PartialDepthError, PartialError, PartialResolutionError } from "@promptreg/template";

@@ -1,0 +1,148 @@
+// The built package must not pull server code into an app's bundle, nor Node built-ins into a browser's:
+// walks the static and dynamic imports of dist/*.js and, through package exports maps, of every runtime
+// dependency they reach.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = join(root, "dist");
+const FORBIDDEN = ["@promptreg/server", "@promptreg/embedded-db", "@promptreg/fake-llm", "express", "mongodb", "pino", "undici"];
+const BUILTINS = new Set(builtinModules);
+
+function newestMtime(dir: string, filter: (name: string) => boolean): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, filter));
+    else if (filter(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds dist when it is missing or older than src (the test must see what `build` ships). */
+function ensureBuilt(): void {
+  const srcTime = newestMtime(join(root, "src"), (n) => n.endsWith(".ts") && !n.endsWith(".test.ts"));
+  if (existsSync(join(dist, "index.js")) && newestMtime(dist, (n) => n.endsWith(".js")) >= srcTime) return;
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+}
+
+const IMPORT_RE = /(?:^|[;\s])(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Static and dynamic import specifiers; dynamic ones only where they are code (an example in a doc string is not). */
+function specifiers(source: string, file?: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "");
+  const found: string[] = [];
+  for (const match of code.matchAll(IMPORT_RE)) {
+    const dynamic = match[2];
+    if (dynamic !== undefined && file !== undefined && dynamic.startsWith(".") && !existsSync(resolve(dirname(file), dynamic))) continue;
+    found.push((match[1] ?? dynamic)!);
+  }
+  return found;
+}
+
+const packageName = (specifier: string) => (specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!);
+
+function findPackageDir(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
+    if (dirname(dir) === dir) throw new Error(`cannot find package ${name} from ${from}`);
+  }
+}
+
+type ExportTarget = string | { [condition: string]: ExportTarget } | null;
+
+function pickImport(target: ExportTarget): string | undefined {
+  if (target === null) return undefined;
+  if (typeof target === "string") return target;
+  for (const condition of ["import", "module", "default"]) {
+    if (condition in target) {
+      const picked = pickImport(target[condition]!);
+      if (picked) return picked;
+    }
+  }
+  return undefined;
+}
+
+/** The ESM file a bare specifier resolves to, through the package's exports map. */
+function resolveBare(specifier: string, from: string): string {
+  const name = packageName(specifier);
+  const dir = findPackageDir(name, from);
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { exports?: unknown; module?: string; main?: string };
+  const subpath = `.${specifier.slice(name.length)}`;
+  if (pkg.exports !== undefined) {
+    const exportsMap = typeof pkg.exports === "string" || (pkg.exports as Record<string, unknown>)["."] === undefined && subpath === "." ? { ".": pkg.exports } : pkg.exports;
+    const target = pickImport((exportsMap as Record<string, ExportTarget>)[subpath] ?? null);
+    if (!target) throw new Error(`${specifier}: no import export for ${subpath}`);
+    return join(dir, target);
+  }
+  return join(dir, subpath === "." ? (pkg.module ?? pkg.main ?? "index.js") : subpath);
+}
+
+interface Graph {
+  files: Set<string>;
+  packages: Set<string>;
+  /** importer -> forbidden or built-in specifier */
+  offending: string[];
+}
+
+function walk(entries: string[]): Graph {
+  const graph: Graph = { files: new Set(), packages: new Set(), offending: [] };
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (graph.files.has(file)) continue;
+    graph.files.add(file);
+    for (const specifier of specifiers(readFileSync(file, "utf8"), file)) {
+      if (specifier.startsWith(".")) {
+        queue.push(resolve(dirname(file), specifier));
+        continue;
+      }
+      const name = packageName(specifier);
+      if (specifier.startsWith("node:") || BUILTINS.has(name) || FORBIDDEN.includes(name)) {
+        graph.offending.push(`${file.slice(root.length)} imports ${specifier}`);
+        continue;
+      }
+      graph.packages.add(name);
+      queue.push(resolveBare(specifier, dirname(file)));
+    }
+  }
+  return graph;
+}
+
+describe("the built package", () => {
+  let graph: Graph;
+  beforeAll(() => {
+    ensureBuilt();
+    graph = walk(readdirSync(dist).filter((n) => n.endsWith(".js")).map((n) => join(dist, n)));
+  }, 120_000);
+
+  it("dist/*.js import neither the server nor its dependencies, nor Node built-ins", () => {
+    const own = readdirSync(dist).filter((n) => n.endsWith(".js"));
+    expect(own).toContain("index.js");
+    for (const name of own) {
+      const imported = specifiers(readFileSync(join(dist, name), "utf8"));
+      for (const specifier of imported) {
+        expect(FORBIDDEN.includes(packageName(specifier)), `${name} imports ${specifier}`).toBe(false);
+        expect(specifier.startsWith("node:") || BUILTINS.has(packageName(specifier)), `${name} imports ${specifier}`).toBe(false);
+      }
+    }
+  });
+
+  it("nor does anything they reach at run time", () => {
+    expect(graph.files.size).toBeGreaterThan(20); // the walk went into the dependencies
+    expect(graph.offending).toEqual([]);
+    expect([...graph.packages].sort()).toEqual(["@promptreg/template", "@trpc/client", "@trpc/server"]);
+  });
+
+  it("the server is imported as types only (declarations), never at run time", () => {
+    const declarations = readFileSync(join(dist, "trpc.d.ts"), "utf8");
+    expect(declarations).toMatch(/import type \{ AppRouter \} from "@promptreg\/server"/);
+    const runtime = readFileSync(join(dist, "trpc.js"), "utf8");
+    expect(runtime).not.toMatch(/@promptreg\/server/);
+  });
+});
