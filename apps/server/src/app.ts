@@ -14,6 +14,8 @@ import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/err
 import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
 import { requestId } from "./http/request-id.js";
 import type { Logger } from "./logger.js";
+import { createObservability, type Observability } from "./observability/index.js";
+import { createApiDocsRouter } from "./openapi/index.js";
 import { createRestRouter } from "./rest/index.js";
 import type { Services } from "./services/index.js";
 import { appRouter } from "./trpc/root.js";
@@ -24,6 +26,8 @@ export interface AppDependencies {
   database: Pick<DatabaseConnection, "ping">;
   logger: Logger;
   upstream: UpstreamClient;
+  /** Request logs and metrics; made from `logger` when not given. */
+  observability?: Observability;
 }
 
 export const GATEWAY_PATH = "/v1/chat/completions";
@@ -33,19 +37,23 @@ export const GATEWAY_PATH = "/v1/chat/completions";
  * dispatch costs ~60 µs a request, a tenth of the gateway's whole budget); everything else to Express.
  */
 export function createRequestListener(deps: AppDependencies): RequestListener {
-  const app = createApp(deps);
-  const gateway = app.locals["gateway"] as GatewayHandler;
+  const observability = deps.observability ?? createObservability(deps.logger);
+  const app = createApp({ ...deps, observability });
+  const gateway = observability.wrap(GATEWAY_PATH, app.locals["gateway"] as GatewayHandler);
   return (req, res) => {
     if (req.method === "POST" && (req.url === GATEWAY_PATH || req.url?.startsWith(`${GATEWAY_PATH}?`))) gateway(req, res);
     else void app(req, res);
   };
 }
 
-export function createApp({ config, services, database, logger, upstream }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.set("json spaces", 0);
+  const observed = observability ?? createObservability(logger);
+  // First of all: every request gets its id, its log line and its latency observation.
+  app.use(observed.middleware);
   // One limiter for the API and the gateway, so a key's allowance is the same whichever it calls.
   const rateLimiter = new RateLimiter(config.rateLimitPerMinute);
 
@@ -66,7 +74,7 @@ export function createApp({ config, services, database, logger, upstream }: AppD
   app.use(
     cors({
       origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
-      exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "retry-after"],
+      exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "retry-after", "date"],
       maxAge: 600,
     }),
   );
@@ -78,6 +86,9 @@ export function createApp({ config, services, database, logger, upstream }: AppD
     const ready = await database.ping();
     res.status(ready ? 200 : 503).json(ready ? { status: "ready" } : { status: "unavailable", error: "database unreachable" });
   });
+  app.get("/metrics", observed.metricsHandler);
+  // GET /openapi.json and the interactive docs at GET /docs.
+  app.use(createApiDocsRouter());
 
   // Every API call counts against its key; health, readiness and docs do not.
   app.use(["/v1", "/v2", "/trpc"], (req, res, next) => {

@@ -42,14 +42,35 @@ describe("deployment change stream", () => {
     await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "staging" });
     const events = await collect(mine, "deployment", 2);
     expect(events).toEqual([
-      { deploymentId: expect.any(String), promptId: id, environment: "production", versionId, revision: 1 },
-      { deploymentId: expect.any(String), promptId: id, environment: "staging", versionId, revision: 1 },
+      { deploymentId: expect.any(String), promptId: id, environment: "production", versionId, revision: 1, at: expect.stringMatching(/Z$/) },
+      { deploymentId: expect.any(String), promptId: id, environment: "staging", versionId, revision: 1, at: expect.stringMatching(/Z$/) },
     ]);
 
     // The other organization's stream got nothing but its ready event.
     const otherEvents = await Promise.race([collect(theirs, "deployment", 1), new Promise((r) => setTimeout(() => r("quiet"), 300))]);
     expect(otherEvents).toBe("quiet");
     controller.abort();
+  });
+
+  it("resumes after Last-Event-ID without a gap, and pushes prompt deletions", async () => {
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "resumed", promptBody: sampleBody() })).body.data;
+    const first = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "qa" });
+    const [seen] = (await collect(first, "deployment", 1)) as Array<{ deploymentId: string }>;
+
+    // While disconnected: two more moves.
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "dev" });
+    await server.rest("POST", "/v1/prompt-2025/remove/environment", { promptId: id, promptVersionId: versionId, environment: "dev" });
+
+    const resumed = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, "last-event-id": seen!.deploymentId } });
+    const missed = (await collect(resumed, "deployment", 2)) as Array<{ environment: string; versionId: string | null }>;
+    expect(missed.map((e) => [e.environment, e.versionId])).toEqual([["dev", versionId], ["dev", null]]);
+
+    const live = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const ready = (await collect(live.clone(), "ready", 1)) as Array<{ now: string }>;
+    expect(Date.parse(ready[0]!.now)).toBeGreaterThan(Date.now() - 60_000);
+    await server.rest("DELETE", `/v1/prompt-2025/${id}`);
+    expect(await collect(live, "prompt", 1)).toEqual([{ promptId: id, action: "prompt-deleted", versionId: null }]);
   });
 
   it("needs a key", async () => {

@@ -48,3 +48,32 @@ export const ZEnvironmentPointer = z.object({
   updatedAt: ZIsoDateTime,
 });
 export type TEnvironmentPointer = z.infer<typeof ZEnvironmentPointer>;
+
+/**
+ * A pointer change as the change stream (`GET /v1/deployments/stream`, `event: deployment`) pushes it.
+ * The SSE `id:` is `deploymentId`; send it back as `Last-Event-ID` to resume without a gap.
+ */
+export const ZDeploymentEvent = z.object({
+  deploymentId: z.string(),
+  promptId: z.string(),
+  environment: z.string(),
+  /** null when the environment was removed. */
+  versionId: z.string().nullable(),
+  revision: z.number().int(),
+  at: ZIsoDateTime,
+});
+export type TDeploymentEvent = z.infer<typeof ZDeploymentEvent>;
+
+/**
+ * A prompt deleted, or one of its versions hidden (`event: prompt`): drop what is cached for it.
+ * Pushed by the replica that made the change; other replicas' clients learn it by their cache TTL.
+ */
+export const ZPromptChangeEvent = z.object({
+  promptId: z.string(),
+  action: z.enum(["prompt-deleted", "version-hidden"]),
+  versionId: z.string().nullable(),
+});
+export type TPromptChangeEvent = z.infer<typeof ZPromptChangeEvent>;
+
+/** The stream's first event: the server's clock, for clients that poll `/v1/deployments?since=`. */
+export const ZStreamReadyEvent = z.object({ now: ZIsoDateTime });

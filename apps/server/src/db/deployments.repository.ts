@@ -55,6 +55,11 @@ export function createDeploymentsRepository(db: Db) {
       return docs.map(toDeployment);
     },
 
+    async findById(scope: TenantScope, id: string): Promise<DeploymentDoc | null> {
+      if (!ObjectId.isValid(id)) return null;
+      return collection.findOne({ _id: new ObjectId(id), orgId: scope.orgId });
+    },
+
     /** An organization's entries since `since` (inclusive), oldest first. */
     async changesSince(scope: TenantScope, since: Date, limit: number): Promise<TDeployment[]> {
       const docs = await collection.find({ orgId: scope.orgId, at: { $gte: since } }).sort({ at: 1, _id: 1 }).limit(limit).toArray();

@@ -37,6 +37,7 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
           environment: entry.environment,
           versionId: entry.versionId,
           revision: entry.revision,
+          at: entry.at,
         });
       }
       lastTick = tick;

@@ -80,6 +80,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
           environment,
           versionId: target,
           revision: entry.revision,
+          at: change.at,
         });
         return entry;
       }
@@ -123,6 +124,17 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {
       await lookup.visiblePrompt(scope, input.promptId);
       return repos.environments.listForPrompt(scope, input.promptId);
+    },
+
+    /**
+     * What a change stream that dropped after entry `lastId` missed (its SSE Last-Event-ID), oldest first;
+     * empty when the entry is unknown (the client then polls by time).
+     */
+    async changesAfter(scope: RequestScope, lastId: string, limit: number): Promise<TDeployment[]> {
+      const last = await repos.deployments.findById(scope, lastId);
+      if (!last) return [];
+      const since = await repos.deployments.changesSince(scope, last.at, limit);
+      return since.filter((d) => d.id !== lastId);
     },
 
     /** The organization's pointer changes since a time, oldest first (clients' polling fallback). */

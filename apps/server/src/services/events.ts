@@ -7,6 +7,7 @@ export interface DeploymentChange {
   environment: string;
   versionId: string | null;
   revision: number;
+  at: Date;
 }
 
 export type DeploymentListener = (change: DeploymentChange) => void;
@@ -15,6 +16,8 @@ export type DeploymentListener = (change: DeploymentChange) => void;
 export interface PromptChange {
   orgId: string;
   promptId: string;
+  action: "prompt-deleted" | "version-hidden";
+  versionId: string | null;
 }
 
 /**

@@ -118,7 +118,7 @@ export function createPromptsService(
     /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
     async remove(scope: RequestScope, promptId: string): Promise<void> {
       if (!(await repos.prompts.markDeleted(scope, promptId))) throw notFound(`prompt ${promptId}`);
-      events.publishPromptChange({ orgId: scope.orgId, promptId });
+      events.publishPromptChange({ orgId: scope.orgId, promptId, action: "prompt-deleted", versionId: null });
       await repos.environments.markPromptDeleted(scope, promptId);
     },
 

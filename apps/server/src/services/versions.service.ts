@@ -197,7 +197,7 @@ export function createVersionsService(
       const before = await deployedTo();
       if (before.length > 0) throw deployedConflict(input.versionId, before);
       await repos.prompts.hideVersion(scope, input.promptId, input.versionId);
-      events.publishPromptChange({ orgId: scope.orgId, promptId: input.promptId });
+      events.publishPromptChange({ orgId: scope.orgId, promptId: input.promptId, action: "version-hidden", versionId: input.versionId });
       // An environment may have been moved onto it meanwhile: then the delete loses and is undone.
       const after = await deployedTo();
       if (after.length > 0) {
