@@ -1,0 +1,153 @@
+/** Server data as react-query hooks: one query key per resource, invalidated by the mutations that change it. */
+import type { TDeployment, TPromptBody, TPromptVersion } from "@promptreg/contracts";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { expandPartials } from "@promptreg/template";
+import { useSession } from "../session";
+import { statusOf } from "./errors";
+
+export const PROMPTS_PAGE_SIZE = 20;
+
+export const keys = {
+  prompts: ["prompts"] as const,
+  promptList: (search: string, tag: string, page: number) => ["prompts", "list", { search, tag, page }] as const,
+  tags: ["prompts", "tags"] as const,
+  prompt: (promptId: string) => ["prompt", promptId] as const,
+  versions: (promptId: string) => ["prompt", promptId, "versions"] as const,
+  environments: (promptId: string) => ["prompt", promptId, "environments"] as const,
+  history: (promptId: string) => ["prompt", promptId, "history"] as const,
+  version: (versionId: string) => ["version", versionId] as const,
+  expanded: (versionId: string) => ["version", versionId, "expanded"] as const,
+  keyNames: ["api-keys"] as const,
+};
+
+export function usePromptList(search: string, tag: string, page: number) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: keys.promptList(search, tag, page),
+    queryFn: ({ signal }) =>
+      client.prompts.list.query(
+        { search: search.trim() || undefined, tags: tag ? [tag] : undefined, page, pageSize: PROMPTS_PAGE_SIZE },
+        { signal },
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTags() {
+  const { client } = useSession();
+  return useQuery({ queryKey: keys.tags, queryFn: ({ signal }) => client.prompts.tags.query(undefined, { signal }) });
+}
+
+export function usePrompt(promptId: string) {
+  const { client } = useSession();
+  return useQuery({ queryKey: keys.prompt(promptId), queryFn: ({ signal }) => client.prompts.byId.query({ promptId }, { signal }) });
+}
+
+export function useVersions(promptId: string) {
+  const { client } = useSession();
+  return useQuery({ queryKey: keys.versions(promptId), queryFn: ({ signal }) => client.versions.list.query({ promptId }, { signal }) });
+}
+
+export function useVersionWithBody(versionId: string | undefined) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: keys.version(versionId ?? ""),
+    queryFn: ({ signal }) => client.versions.withBody.query({ versionId: versionId! }, { signal }),
+    enabled: Boolean(versionId),
+    // Versions are immutable; only their environments change (read from the versions list).
+    staleTime: Infinity,
+  });
+}
+
+export function useEnvironments(promptId: string) {
+  const { client } = useSession();
+  return useQuery({ queryKey: keys.environments(promptId), queryFn: ({ signal }) => client.environments.ofPrompt.query({ promptId }, { signal }) });
+}
+
+export function useHistory(promptId: string) {
+  const { client } = useSession();
+  return useQuery<TDeployment[]>({
+    queryKey: keys.history(promptId),
+    queryFn: ({ signal }) => client.environments.history.query({ promptId, limit: 200 }, { signal }),
+  });
+}
+
+/** API key id -> name; empty for member keys, which may not list keys. */
+export function useKeyNames() {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: keys.keyNames,
+    queryFn: async ({ signal }) => {
+      try {
+        const list = await client.apiKeys.list.query(undefined, { signal });
+        return new Map(list.map((key) => [key.id, key.name]));
+      } catch (error) {
+        if (statusOf(error) === 403) return new Map<string, string>();
+        throw error;
+      }
+    },
+    staleTime: 5 * 60_000,
+  });
+}
+
+/**
+ * The body with its prompt partials (`{{hcp:…}}`) replaced by the texts they name, as the gateway expands
+ * them, so the playground's preview shows what will be sent.
+ */
+export function useExpandedBody(version: (TPromptVersion & { body: TPromptBody }) | undefined) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: keys.expanded(version?.id ?? ""),
+    enabled: Boolean(version),
+    staleTime: 30_000,
+    queryFn: async () => {
+      if (!version || version.partials.length === 0) return version!.body;
+      return expandPartials(version.body, async ({ promptId, environment }) => {
+        try {
+          const target = await client.environments.version.query({ promptId, environment });
+          return { versionId: target.id, body: await client.versions.body.query({ versionId: target.id }) };
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+      });
+    },
+  });
+}
+
+export function useCreatePrompt() {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { name: string; tags: string[]; body: TPromptBody }) => client.prompts.create.mutate(input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompts }),
+  });
+}
+
+export function useCreateVersion(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { baseVersionId: string; bump: "minor" | "major"; commitMessage: string; body: TPromptBody; environment?: string }) =>
+      client.versions.create.mutate({ promptId, ...input }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
+  });
+}
+
+export function useSetEnvironment(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { versionId: string; environment: string }) => client.environments.set.mutate({ promptId, ...input }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
+  });
+}
+
+export function useRemoveEnvironment(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { versionId: string; environment: string }) => client.environments.remove.mutate({ promptId, ...input }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
+  });
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { hrefFor, parseHash, type Route } from "./routes";
+
+describe("routes", () => {
+  const routes: Route[] = [
+    { name: "prompts", search: "", tag: "", page: 0 },
+    { name: "prompts", search: "support agent", tag: "a/b", page: 2 },
+    { name: "new-prompt" },
+    { name: "prompt", promptId: "Ab3xYz", tab: "versions" },
+    { name: "prompt", promptId: "Ab3xYz", tab: "compare", from: "v1", to: "v2" },
+    { name: "prompt", promptId: "Ab3xYz", tab: "deployments" },
+    { name: "prompt", promptId: "Ab3xYz", tab: "playground", versionId: "" },
+    { name: "prompt", promptId: "Ab3xYz", tab: "playground", versionId: "3f0c" },
+    { name: "version", promptId: "Ab3xYz", versionId: "3f0c-11" },
+    { name: "edit-version", promptId: "Ab3xYz", versionId: "3f0c-11" },
+  ];
+
+  it("round-trips every screen", () => {
+    for (const route of routes) expect(parseHash(hrefFor(route))).toEqual(route);
+  });
+
+  it("treats an empty hash and #/prompts as the list", () => {
+    expect(parseHash("")).toMatchObject({ name: "prompts" });
+    expect(parseHash("#/prompts")).toMatchObject({ name: "prompts" });
+  });
+
+  it("answers not-found for unknown paths and bad escapes", () => {
+    expect(parseHash("#/nope")).toEqual({ name: "not-found", path: "/nope" });
+    expect(parseHash("#/prompts/x/versions/y/z")).toMatchObject({ name: "not-found" });
+    expect(parseHash("#/prompts/%E0%A4%A")).toMatchObject({ name: "not-found" });
+  });
+});

@@ -1,0 +1,119 @@
+/** Create a prompt: its name, tags and first version's body. Version 1.0 is deployed to production at once. */
+import { useState } from "react";
+import { describeError } from "../api/errors";
+import { useCreatePrompt } from "../api/queries";
+import { BodyEditor } from "../components/BodyEditor";
+import { useToast } from "../components/Toasts";
+import { Field, useFocusFirstInvalid } from "../components/ui";
+import { bodyFromDraft, emptyDraft, type BodyDraft, type DraftErrors } from "../lib/body";
+import { Link, navigate } from "../router";
+
+export function NewPrompt() {
+  const [name, setName] = useState("");
+  const [tags, setTags] = useState("");
+  const [draft, setDraft] = useState<BodyDraft>(emptyDraft);
+  const [errors, setErrors] = useState<DraftErrors>({});
+  const [attempt, setAttempt] = useState(0);
+  useFocusFirstInvalid(attempt);
+  const create = useCreatePrompt();
+  const toast = useToast();
+
+  const submit = async () => {
+    const next: DraftErrors = {};
+    if (name.trim() === "") next["name"] = "Give the prompt a name.";
+    const result = bodyFromDraft(draft);
+    Object.assign(next, result.errors ?? {});
+    setErrors(next);
+    if (Object.keys(next).length > 0 || !result.body) {
+      setAttempt((n) => n + 1);
+      return;
+    }
+    const tagList = tags
+      .split(",")
+      .map((tag) => tag.trim())
+      .filter(Boolean);
+    try {
+      const created = await create.mutateAsync({ name: name.trim(), tags: tagList, body: result.body });
+      toast(`Created “${created.prompt.name}” with v1.0 in production`);
+      navigate({ name: "prompt", promptId: created.prompt.id, tab: "versions" });
+    } catch {
+      // Shown from create.error.
+    }
+  };
+
+  return (
+    <div className="page page-narrow">
+      <nav className="breadcrumbs" aria-label="Breadcrumb">
+        <Link to={{ name: "prompts", search: "", tag: "", page: 0 }}>Prompts</Link>
+        <span aria-hidden="true">/</span>
+        <span aria-current="page">New prompt</span>
+      </nav>
+      <div className="page-header">
+        <div>
+          <h1 tabIndex={-1}>New prompt</h1>
+          <p className="muted">Its first version, v1.0, is deployed to production as soon as it is created.</p>
+        </div>
+      </div>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit();
+        }}
+      >
+        <section className="editor-section">
+          <div className="grid-2">
+            <Field label="Name" error={errors["name"]}>
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  type="text"
+                  value={name}
+                  autoComplete="off"
+                  placeholder="support-agent"
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid || undefined}
+                  onChange={(event) => setName(event.target.value)}
+                />
+              )}
+            </Field>
+            <Field label="Tags" hint="Comma-separated, e.g. support, billing">
+              {({ id, describedBy }) => (
+                <input id={id} type="text" value={tags} autoComplete="off" aria-describedby={describedBy} onChange={(event) => setTags(event.target.value)} />
+              )}
+            </Field>
+          </div>
+        </section>
+        <BodyEditor draft={draft} onChange={setDraft} errors={errors} />
+        {create.error && <SaveError error={create.error} />}
+        <div className="form-actions">
+          <Link to={{ name: "prompts", search: "", tag: "", page: 0 }} className="btn btn-secondary">
+            Cancel
+          </Link>
+          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create prompt"}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+export function SaveError({ error }: { error: unknown }) {
+  const { message, fieldErrors } = describeError(error);
+  return (
+    <div className="callout callout-error" role="alert">
+      <div className="callout-body">
+        <strong>Not saved</strong>
+        <p>{message}</p>
+        {fieldErrors.length > 0 && (
+          <ul>
+            {fieldErrors.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
