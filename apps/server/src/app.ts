@@ -69,7 +69,10 @@ export function createApp({ config, services, database, logger, upstream, observ
   app.post(GATEWAY_PATH, (req, res) => gateway(req, res));
 
   app.use(requestId);
-  app.use(helmet());
+  // helmet's defaults, except `upgrade-insecure-requests`: it makes browsers fetch the dashboard's assets
+  // over https, which blanks the page on any plain-http host but localhost (a compose setup, a LAN box).
+  // Behind TLS the page is https anyway.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // Browsers of the configured origins only; none by default (the dashboard is served same-origin).
   app.use(
     cors({

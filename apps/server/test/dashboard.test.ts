@@ -36,6 +36,13 @@ describe("dashboard", () => {
     expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404);
   });
 
+  it("does not ask browsers to upgrade to https (plain-http hosts other than localhost must work)", async () => {
+    const res = await fetch(`${server.url}/`, { headers: { accept: "text/html" } });
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("upgrade-insecure-requests");
+  });
+
   it("leaves the API's answers alone", async () => {
     const api = await fetch(`${server.url}/v1/nope`, { headers: { accept: "text/html" } });
     expect(api.status).toBe(404);
