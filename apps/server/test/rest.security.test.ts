@@ -53,6 +53,19 @@ describe("API keys", () => {
     expect((await server.rest("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(404);
   });
 
+  it("GET /v1/me says who the key is, for admins, members and the bootstrap key", async () => {
+    expect((await server.rest("GET", "/v1/me")).body.data).toEqual({
+      organization: { id: "default", name: "Default organization", createdAt: expect.any(String) },
+      key: null,
+      role: "admin",
+      instanceAdmin: true,
+    });
+    const { key, secret } = (await server.rest("POST", "/v1/api-keys", { name: "reader" })).body.data;
+    const me = await server.rest("GET", "/v1/me", undefined, { key: secret });
+    expect(me.body.data).toMatchObject({ organization: { id: "default" }, key: { id: key.id, name: "reader", role: "member" }, role: "member", instanceAdmin: false });
+    expect(await server.trpc(secret).apiKeys.me.query()).toEqual(me.body.data);
+  });
+
   it("member keys may not manage keys or organizations (403)", async () => {
     const { secret } = (await server.rest("POST", "/v1/api-keys", { name: "member" })).body.data;
     const res = await server.rest("POST", "/v1/api-keys", { name: "escalate", role: "admin" }, { key: secret });

@@ -39,3 +39,12 @@ export type TCreateOrganizationInput = z.infer<typeof ZCreateOrganizationInput>;
 
 export const ZCreatedOrganization = z.object({ organization: ZOrganization, adminKey: ZCreatedApiKey });
 export type TCreatedOrganization = z.infer<typeof ZCreatedOrganization>;
+
+/** Who the calling key is: its organization, the key (null for the bootstrap key) and what it may do. */
+export const ZWhoAmI = z.object({
+  organization: ZOrganization,
+  key: ZApiKey.nullable(),
+  role: ZApiKeyRole,
+  instanceAdmin: z.boolean(),
+});
+export type TWhoAmI = z.infer<typeof ZWhoAmI>;

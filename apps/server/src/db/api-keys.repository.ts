@@ -37,6 +37,11 @@ export function createApiKeysRepository(db: Db) {
       return collection.findOne({ hash, revokedAt: null });
     },
 
+    async findById(scope: TenantScope, keyId: string): Promise<TApiKey | null> {
+      const doc = await collection.findOne({ _id: keyId, orgId: scope.orgId });
+      return doc && toApiKey(doc);
+    },
+
     async list(scope: TenantScope): Promise<TApiKey[]> {
       const docs = await collection.find({ orgId: scope.orgId }).sort({ createdAt: -1 }).toArray();
       return docs.map(toApiKey);

@@ -4,12 +4,20 @@ import {
   ZCreatedApiKey,
   ZCreatedOrganization,
   ZCreateOrganizationInput,
+  ZWhoAmI,
 } from "@promptreg/contracts";
 import { z } from "zod";
 import { defineRoute } from "./route.js";
 
 /** Key and organization management (ours, not Helicone's): admin keys only. */
 export const adminRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/v1/me",
+    summary: "Who the calling API key is: organization, key, role",
+    response: ZWhoAmI,
+    handler: ({ scope, services }) => services.auth.whoAmI(scope),
+  }),
   defineRoute({
     method: "post",
     path: "/v1/api-keys",

@@ -5,6 +5,7 @@ import type {
   TCreatedApiKey,
   TCreatedOrganization,
   TCreateOrganizationInput,
+  TWhoAmI,
 } from "@promptreg/contracts";
 import { LRUCache } from "lru-cache";
 import type { Repositories } from "../db/index.js";
@@ -81,6 +82,16 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
       const scope: RequestScope = { orgId: doc.orgId, keyId: doc._id, role: doc.role, instanceAdmin: false };
       cache.set(hashHex, scope);
       return scope;
+    },
+
+    /** Any key may ask who it is (dashboards and CLIs show it). */
+    async whoAmI(scope: RequestScope): Promise<TWhoAmI> {
+      const [organization, key] = await Promise.all([
+        repos.organizations.findById(scope.orgId),
+        scope.keyId ? repos.apiKeys.findById(scope, scope.keyId) : Promise.resolve(null),
+      ]);
+      if (!organization) throw new AppError("NOT_FOUND", `organization ${scope.orgId} not found`);
+      return { organization, key, role: scope.role, instanceAdmin: scope.instanceAdmin };
     },
 
     async createKey(scope: RequestScope, input: TCreateApiKeyInput): Promise<TCreatedApiKey> {

@@ -5,11 +5,13 @@ import {
   ZCreatedOrganization,
   ZCreateOrganizationInput,
   ZRevokeApiKeyInput,
+  ZWhoAmI,
 } from "@promptreg/contracts";
 import { z } from "zod";
 import { authedProcedure, router } from "../init.js";
 
 export const apiKeysRouter = router({
+  me: authedProcedure.output(ZWhoAmI).query(({ ctx }) => ctx.services.auth.whoAmI(ctx.scope)),
   create: authedProcedure
     .input(ZCreateApiKeyInput)
     .output(ZCreatedApiKey)
