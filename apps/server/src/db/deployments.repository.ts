@@ -28,11 +28,12 @@ export function createDeploymentsRepository(db: Db) {
         // One entry per revision of a pointer: the unique index is what serialises concurrent moves.
         // Also serves the history of one environment, newest first.
         { key: { orgId: 1, promptId: 1, environment: 1, revision: -1 }, name: "prompt_env_revision_unique", unique: true },
-        { key: { orgId: 1, promptId: 1, at: -1 }, name: "prompt_at" },
+        // History of all a prompt's environments, newest first (revision breaks ties within a millisecond).
+        { key: { orgId: 1, promptId: 1, at: -1, revision: -1 }, name: "prompt_at_revision" },
         // Replicas tail the history for entries newer than the last they saw (cache invalidation).
         { key: { at: 1 }, name: "at" },
         // Clients poll their organization's changes since a time (fallback of the change stream).
-        { key: { orgId: 1, at: 1 }, name: "org_at" },
+        { key: { orgId: 1, at: 1, _id: 1 }, name: "org_at_id" },
       ]);
     },
 

@@ -1,5 +1,6 @@
 import type { Collection, Db } from "mongodb";
 import type { TEnvironmentPointer } from "@promptreg/contracts";
+import { findOwnedById } from "./by-id.js";
 import type { EnvironmentDoc } from "./documents.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import { declareIndexes } from "./indexes.js";
@@ -25,15 +26,17 @@ export function createEnvironmentsRepository(db: Db) {
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
-        // Environments of a prompt (version listings), and "is this version deployed anywhere".
+        // "Is this version deployed anywhere" (version deletion, a version's environments).
         { key: { orgId: 1, promptId: 1, versionId: 1 }, name: "prompt_version" },
+        // A prompt's environments in name order (version listings).
+        { key: { orgId: 1, promptId: 1, environment: 1 }, name: "prompt_environment" },
         // Distinct environment names in use in an organization.
         { key: { orgId: 1, environment: 1 }, name: "org_environment" },
       ]);
     },
 
     async state(scope: TenantScope, promptId: string, environment: string): Promise<PointerState> {
-      const doc = await collection.findOne({ _id: environmentKey(promptId, environment), orgId: scope.orgId });
+      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
       return { versionId: doc?.versionId ?? null, revision: doc?.revision ?? 0 };
     },
 
@@ -62,7 +65,7 @@ export function createEnvironmentsRepository(db: Db) {
     },
 
     async get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
-      const doc = await collection.findOne({ _id: environmentKey(promptId, environment), orgId: scope.orgId });
+      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
       if (!doc?.versionId) return null;
       return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
     },

@@ -40,7 +40,19 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-export async function connectDatabase(uri: string, dbName: string, timeoutMs: number): Promise<DatabaseConnection> {
+/** One database command as the driver's command monitoring saw it (for metrics; no command contents). */
+export interface DatabaseCommandEvent {
+  commandName: string;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface DatabaseHooks {
+  /** Called after every command; turns on the driver's command monitoring. */
+  onCommand?: (event: DatabaseCommandEvent) => void;
+}
+
+export async function connectDatabase(uri: string, dbName: string, timeoutMs: number, hooks: DatabaseHooks = {}): Promise<DatabaseConnection> {
   const client = new MongoClient(uri, {
     // Fail fast when the database is gone, so requests answer 503 instead of hanging.
     serverSelectionTimeoutMS: timeoutMs,
@@ -50,7 +62,13 @@ export async function connectDatabase(uri: string, dbName: string, timeoutMs: nu
     writeConcern: { w: "majority" },
     retryWrites: true,
     appName: "promptreg",
+    monitorCommands: hooks.onCommand !== undefined,
   });
+  const { onCommand } = hooks;
+  if (onCommand) {
+    client.on("commandSucceeded", (e) => onCommand({ commandName: e.commandName, durationMs: e.duration, ok: true }));
+    client.on("commandFailed", (e) => onCommand({ commandName: e.commandName, durationMs: e.duration, ok: false }));
+  }
   await client.connect();
   const db = client.db(dbName);
   return {

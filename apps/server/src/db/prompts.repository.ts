@@ -1,5 +1,6 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { TPrompt } from "@promptreg/contracts";
+import { findOwnedById } from "./by-id.js";
 import type { PromptDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -34,7 +35,7 @@ export function createPromptsRepository(db: Db) {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
         // list (newest first), count, distinct tags: all filter by org and visibility.
-        { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1 }, name: "org_visible_created" },
+        { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1, _id: -1 }, name: "org_visible_created_id" },
         // tagsFilter on list.
         { key: { orgId: 1, tags: 1 }, name: "org_tags" },
         // Sweep of creations abandoned half-way.
@@ -51,7 +52,8 @@ export function createPromptsRepository(db: Db) {
     },
 
     async findVisible(scope: TenantScope, promptId: string): Promise<PromptDoc | null> {
-      return collection.findOne(visible(scope, { _id: promptId }));
+      const doc = await findOwnedById(collection, scope, promptId);
+      return doc && doc.state === "active" && doc.deletedAt === null ? doc : null;
     },
 
     async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: TPrompt[]; total: number }> {

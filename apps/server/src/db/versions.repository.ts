@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from "mongodb";
+import { findOwnedById } from "./by-id.js";
 import type { VersionDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -41,7 +42,7 @@ export function createVersionsRepository(db: Db) {
     },
 
     async findById(scope: TenantScope, versionId: string): Promise<VersionDoc | null> {
-      return collection.findOne({ _id: versionId, orgId: scope.orgId });
+      return findOwnedById(collection, scope, versionId);
     },
 
     /**
