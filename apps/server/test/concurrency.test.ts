@@ -36,6 +36,20 @@ describe("concurrent version creation", () => {
     expect(await minorsOf(server, id, 1)).toEqual(Array.from({ length: 101 }, (_, i) => i));
   });
 
+  it("200 concurrent creations across 10 prompts: every number unique and gap-free per prompt", { timeout: 60_000 }, async () => {
+    const prompts = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => (await server.rest("POST", "/v1/prompt-2025", { name: `spread-${i}`, promptBody: sampleBody() })).body.data as { id: string; versionId: string }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const p = prompts[i % 10]!;
+        return server.rest("POST", "/v1/prompt-2025/update", { promptId: p.id, promptVersionId: p.versionId, promptBody: sampleBody() });
+      }),
+    );
+    expect(results.filter((r) => r.status !== 201).map((r) => r.text)).toEqual([]);
+    for (const p of prompts) expect(await minorsOf(server, p.id, 1)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+  });
+
   it("two server replicas racing on one prompt still never share a number or leave a gap", async () => {
     // A second app on the same database: its in-process lock knows nothing of the first one's, so only
     // the unique index keeps them apart.
@@ -58,21 +72,21 @@ describe("concurrent version creation", () => {
 });
 
 describe("concurrent environment moves", () => {
-  it("the final pointer is the last acknowledged move and the history records every move in order", async () => {
+  it("100 concurrent moves: the final pointer is the last acknowledged move and the history records every move in order", { timeout: 60_000 }, async () => {
     const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "moves", promptBody: sampleBody() })).body.data;
     const versions = [versionId];
     for (let i = 0; i < 4; i++) {
       versions.push((await server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: versionId, promptBody: sampleBody() })).body.data.id);
     }
     const moves = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
+      Array.from({ length: 100 }, (_, i) =>
         server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versions[i % 5], environment: "staging" }),
       ),
     );
     expect(moves.every((m) => m.status === 200)).toBe(true);
     const history = await server.trpc().environments.history.query({ promptId: id, environment: "staging", limit: 500 });
-    expect(history).toHaveLength(50);
-    expect(history.map((h) => h.revision)).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+    expect(history).toHaveLength(100);
+    expect(history.map((h) => h.revision)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i));
     // Each entry's previous version is the next-older entry's version: the history is one unbroken chain.
     for (let i = 0; i < history.length - 1; i++) expect(history[i]!.previousVersionId).toBe(history[i + 1]!.versionId);
     const current = await server.rest("POST", "/v1/prompt-2025/query/environment-version", { promptId: id, environment: "staging" });
