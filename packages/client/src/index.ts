@@ -62,3 +62,4 @@ export {
 export type { FetchLike, HeadersOption } from "./http.js";
 // A prompt partial that cannot be resolved surfaces as one of these (from the shared compile engine).
 export { PartialCycleError, PartialDepthError, PartialError, PartialResolutionError } from "@promptreg/template";
+export type { TGatewayPromptFields } from "@promptreg/contracts";

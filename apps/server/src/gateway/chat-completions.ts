@@ -9,13 +9,14 @@ import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
-import { jsonDepth, MAX_BODY_DEPTH } from "@promptreg/contracts";
+import { jsonDepth, MAX_BODY_DEPTH, ZGatewayPromptFields } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
 import { toHttpError } from "../http/errors.js";
 import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
+import { formatZodIssues } from "../validation.js";
 import { UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
 
 /** Upstream answer headers worth relaying; hop-by-hop and length headers are Node's business. */
@@ -192,16 +193,10 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> {
 }
 
 function readSelection(body: Record<string, unknown>) {
-  const field = (name: "prompt_id" | "version_id" | "environment") => {
-    const value = body[name];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string" || value.trim() === "") throw new AppError("BAD_REQUEST", `${name} must be a non-empty string`);
-    return value;
-  };
-  if (body["inputs"] !== undefined && body["inputs"] !== null && !isPlainObject(body["inputs"])) {
-    throw new AppError("BAD_REQUEST", "inputs must be an object of variable names to values");
-  }
-  return { promptId: field("prompt_id")!, environment: field("environment"), versionId: field("version_id") };
+  const parsed = ZGatewayPromptFields.safeParse(body);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", formatZodIssues(parsed.error));
+  const { prompt_id, environment, version_id } = parsed.data;
+  return { promptId: prompt_id, environment: environment ?? undefined, versionId: version_id ?? undefined };
 }
 
 function versionHeaders(v: ResolvedVersion, requestId: string): OutgoingHttpHeaders {

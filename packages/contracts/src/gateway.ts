@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/**
+ * The fields a gateway call (`POST /v1/chat/completions`) adds to an OpenAI chat completion request to
+ * use a stored prompt. None of them reaches the upstream provider. With them, `model` and `messages` may
+ * be left out (the version's are used; the caller's messages are appended).
+ */
+export const ZGatewayPromptFields = z.object({
+  /** The prompt to compile. */
+  prompt_id: z.string({ error: "prompt_id must be a string" }).trim().min(1, "prompt_id must not be empty"),
+  /** Variable values; checked against the version's variables (400 with one entry per problem). */
+  inputs: z.record(z.string(), z.unknown(), { error: "inputs must be an object of variable names to values" }).nullish(),
+  /** Which environment's version to use; wins over `version_id`; default `production`. */
+  environment: z.string({ error: "environment must be a string" }).trim().min(1, "environment must not be empty").nullish(),
+  /** A specific version of the prompt. */
+  version_id: z.string({ error: "version_id must be a string" }).trim().min(1, "version_id must not be empty").nullish(),
+});
+export type TGatewayPromptFields = z.infer<typeof ZGatewayPromptFields>;
