@@ -9,6 +9,7 @@ import { createUpstreamClient } from "./gateway/upstream.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createMetrics, createObservability } from "./observability/index.js";
 import { createServices, type Services } from "./services/index.js";
 
 export interface RunningServer {
@@ -31,7 +32,8 @@ export async function startServer(config: Config, logger = createLogger(config.l
   }
   let database: DatabaseConnection | undefined;
   try {
-    database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs);
+    const metrics = createMetrics();
+    database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
     const repositories = createRepositories(database.db);
     await ensureIndexes(repositories);
     const signingSecret = config.signingSecret ?? (await repositories.settings.sharedSecret("body-url-signing-secret"));
@@ -46,8 +48,10 @@ export async function startServer(config: Config, logger = createLogger(config.l
     if (swept > 0) logger.warn({ swept }, "removed prompts whose creation never finished");
 
     services.deploymentFeed.start();
-    const upstream = createUpstreamClient(config.upstream);
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream }));
+    metrics.trackResolutionCaches(() => services.resolution.stats());
+    const upstream = metrics.instrumentUpstream(createUpstreamClient(config.upstream));
+    const observability = createObservability(logger, metrics);
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability }));
     server.listen(config.port, config.host);
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
