@@ -15,16 +15,15 @@ import {
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { Services } from "../services/index.js";
-import { parseStoredBody } from "../services/versions.service.js";
+import { parseStoredBody, type StoredVersion } from "../services/versions.service.js";
 import { toRestVersion } from "./mappers.js";
 import { defineRoute, RawJson } from "./route.js";
 
 const P = "/v1/prompt-2025";
 
 /** A `/v2` answer: the version's metadata with its body. */
-async function withBody(services: Services, scope: Parameters<Services["versions"]["doc"]>[0], versionId: string, baseUrl: string) {
-  const [version, doc] = await Promise.all([services.versions.byId(scope, versionId), services.versions.doc(scope, versionId)]);
-  return { ...toRestVersion(version, services, baseUrl), prompt_body: parseStoredBody(doc) };
+function withBody(services: Services, stored: StoredVersion, baseUrl: string) {
+  return { ...toRestVersion(stored.version, services, baseUrl), prompt_body: parseStoredBody(stored.doc) };
 }
 
 export const versionRoutes = [
@@ -126,7 +125,8 @@ export const versionRoutes = [
     summary: "A version's metadata with its body",
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersionWithBody,
-    handler: ({ scope, body, services, baseUrl }) => withBody(services, scope, body.promptVersionId, baseUrl),
+    handler: async ({ scope, body, services, baseUrl }) =>
+      withBody(services, await services.versions.withDoc(scope, body.promptVersionId), baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -134,10 +134,8 @@ export const versionRoutes = [
     summary: "The version an environment points at, with its body",
     body: ZRestEnvironmentVersionRequest,
     response: ZRestPromptVersionWithBody,
-    async handler({ scope, body, services, baseUrl }) {
-      const version = await services.environments.versionFor(scope, body);
-      return withBody(services, scope, version.id, baseUrl);
-    },
+    handler: async ({ scope, body, services, baseUrl }) =>
+      withBody(services, await services.environments.resolveFor(scope, body), baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -145,13 +143,12 @@ export const versionRoutes = [
     summary: "The version production points at, with its body",
     body: ZRestPromptRefRequest,
     response: ZRestPromptVersionWithBody,
-    async handler({ scope, body, services, baseUrl }) {
-      const version = await services.environments.versionFor(scope, {
-        promptId: body.promptId,
-        environment: PRODUCTION_ENVIRONMENT,
-      });
-      return withBody(services, scope, version.id, baseUrl);
-    },
+    handler: async ({ scope, body, services, baseUrl }) =>
+      withBody(
+        services,
+        await services.environments.resolveFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }),
+        baseUrl,
+      ),
   }),
   defineRoute({
     method: "post",

@@ -9,6 +9,7 @@ import {
   type TRemoveEnvironmentInput,
   type TSetEnvironmentInput,
 } from "@promptreg/contracts";
+import type { VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
@@ -88,6 +89,24 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     });
   }
 
+  /**
+   * The version an environment points at, and its stored document (for callers that also answer the
+   * body); 404 naming the environment when nothing is deployed there. Four reads: prompt, pointer,
+   * version, the version's environments.
+   */
+  async function resolveFor(
+    scope: RequestScope,
+    input: TEnvironmentRef,
+  ): Promise<{ version: TPromptVersion; doc: VersionDoc }> {
+    const prompt = await lookup.visiblePrompt(scope, input.promptId);
+    const pointer = await repos.environments.get(scope, input.promptId, input.environment);
+    if (!pointer) {
+      throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
+    }
+    const doc = await lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId);
+    return { version: await lookup.withEnvironments(scope, doc), doc };
+  }
+
   return {
     /** Points an environment at a version (internal: the caller has checked the version). */
     movePointer: (scope: RequestScope, promptId: string, environment: string, versionId: string) =>
@@ -110,15 +129,10 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
       await move(scope, input.promptId, input.environment, null, input.versionId);
     },
 
-    /** The version an environment points at; 404 naming the environment when nothing is deployed there. */
+    resolveFor,
+
     async versionFor(scope: RequestScope, input: TEnvironmentRef): Promise<TPromptVersion> {
-      await lookup.visiblePrompt(scope, input.promptId);
-      const pointer = await repos.environments.get(scope, input.promptId, input.environment);
-      if (!pointer) {
-        throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
-      }
-      const { version } = await lookup.visibleVersion(scope, pointer.versionId);
-      return lookup.withEnvironments(scope, version);
+      return (await resolveFor(scope, input)).version;
     },
 
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {

@@ -40,6 +40,13 @@ export function createVersionLookup(repos: Repositories) {
     return { version, prompt };
   }
 
+  /** As visibleVersion, for a prompt already loaded (saves reading it again). */
+  async function versionOfLoadedPrompt(scope: TenantScope, prompt: PromptDoc, versionId: string): Promise<VersionDoc> {
+    const version = prompt.hiddenVersionIds.includes(versionId) ? null : await repos.versions.findById(scope, versionId);
+    if (!version || version.promptId !== prompt._id) throw notFound(`prompt version ${versionId}`);
+    return version;
+  }
+
   /** As visibleVersion, and it must belong to `promptId` (a version of another prompt is refused). */
   async function versionOfPrompt(scope: TenantScope, promptId: string, versionId: string): Promise<VisibleVersion> {
     const found = await visibleVersion(scope, versionId);
@@ -55,6 +62,6 @@ export function createVersionLookup(repos: Repositories) {
     return toPromptVersion(version, environments);
   }
 
-  return { visiblePrompt, visibleVersion, versionOfPrompt, withEnvironments };
+  return { visiblePrompt, visibleVersion, versionOfLoadedPrompt, versionOfPrompt, withEnvironments };
 }
 export type VersionLookup = ReturnType<typeof createVersionLookup>;

@@ -104,6 +104,12 @@ export function createVersionsService(
     return { version: toPromptVersion(doc, envs), doc };
   }
 
+  /** Metadata and the stored document in one lookup (three reads), for answers that carry the body. */
+  async function withDoc(scope: RequestScope, versionId: string): Promise<StoredVersion> {
+    const { version: doc } = await lookup.visibleVersion(scope, versionId);
+    return { version: await lookup.withEnvironments(scope, doc), doc };
+  }
+
   return {
     createFrom,
 
@@ -167,9 +173,10 @@ export function createVersionsService(
     },
 
     async byId(scope: RequestScope, versionId: string): Promise<TPromptVersion> {
-      const { version } = await lookup.visibleVersion(scope, versionId);
-      return lookup.withEnvironments(scope, version);
+      return (await withDoc(scope, versionId)).version;
     },
+
+    withDoc,
 
     /** The raw body behind a signed URL (verified by the caller); the version must still be visible. */
     async bodyBySignedUrl(versionId: string): Promise<string> {

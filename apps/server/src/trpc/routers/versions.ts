@@ -34,10 +34,7 @@ export const versionsRouter = router({
     .input(ZVersionRef)
     .output(ZPromptVersionWithBody)
     .query(async ({ ctx, input }) => {
-      const [version, doc] = await Promise.all([
-        ctx.services.versions.byId(ctx.scope, input.versionId),
-        ctx.services.versions.doc(ctx.scope, input.versionId),
-      ]);
+      const { version, doc } = await ctx.services.versions.withDoc(ctx.scope, input.versionId);
       return { ...version, body: parseStoredBody(doc) };
     }),
   totals: authedProcedure
