@@ -1,9 +1,6 @@
-// One real MongoDB-protocol server for the whole run: FerretDB, unless PROMPTREG_TEST_MONGODB_URI points
-// at another (e.g. a real MongoDB). Every test file then works in a database of its own.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startEmbeddedDb } from "@promptreg/embedded-db";
+// One real MongoDB-protocol server for the whole run (embedded FerretDB, or PROMPTREG_TEST_MONGODB_URI);
+// every test file then works in a database of its own.
+import { startTestDatabase } from "@promptreg/embedded-db";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -13,17 +10,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-   
-  const external = process.env["PROMPTREG_TEST_MONGODB_URI"];
-  if (external) {
-    project.provide("mongoUri", external);
-    return;
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), "promptreg-test-db-"));
-  const db = await startEmbeddedDb({ dataDir });
+  const db = await startTestDatabase("server");
   project.provide("mongoUri", db.uri);
-  return async () => {
-    await db.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  return db.stop;
 }

@@ -1,2 +1,3 @@
 export { defaultBinaryPath, ensureFerretdbBinary, repoRoot } from "./binary.js";
 export { startEmbeddedDb, type EmbeddedDb, type EmbeddedDbOptions } from "./server.js";
+export { startTestDatabase, type TestDatabase } from "./test-database.js";
