@@ -6,7 +6,6 @@
 // mounted ahead of the app's middleware: no body-parser, no helmet (its headers are for browsers, not
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
 import { isUtf8 } from "node:buffer";
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { jsonDepth, MAX_BODY_DEPTH, ZGatewayPromptFields } from "@promptreg/contracts";
@@ -14,6 +13,7 @@ import { compilePrepared, compilePrompt, expandPartials, type CompileResult } fr
 import { AppError } from "../errors.js";
 import { toHttpError } from "../http/errors.js";
 import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
+import { assignRequestId } from "../http/request-id.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
@@ -108,8 +108,7 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
   const corsOrigins = new Set(options.corsOrigins);
 
   return (req, res) => {
-    const given = req.headers["x-request-id"];
-    const requestId = typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    const requestId = assignRequestId(req);
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
       res.setHeader("access-control-allow-origin", origin);

@@ -3,29 +3,16 @@
 // does the least it can: no child logger, no header or body serialisation, nothing until the answer is
 // over. (pino-http and express-prom-bundle, tried first, cost about 65 µs of CPU per request on our 2-core
 // machine against about 20 µs for this: they build two child loggers and a timer per request.)
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Level } from "pino";
 import type { Histogram } from "prom-client";
 import type { Logger } from "../logger.js";
 import { routeLabel } from "./route-label.js";
+import { assignRequestId } from "../http/request-id.js";
 
-const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 /** Probes and scrapes come every few seconds: their successes are logged at debug level only. */
 const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
-
-/**
- * The caller's `x-request-id` when it is sane, else a new one, written into the request's headers so that
- * every later reader (the request-id middleware, the gateway) uses the id of the log line.
- */
-export function assignRequestId(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  if (typeof given === "string" && REQUEST_ID_PATTERN.test(given)) return given;
-  const id = randomUUID();
-  req.headers["x-request-id"] = id;
-  return id;
-}
 
 /** The URL's path: query strings may hold credentials (the signatures of signed body URLs). */
 function pathOf(req: IncomingMessage): string {
