@@ -15,7 +15,7 @@ import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
 import { KeyedMutex } from "./numbering.js";
 import type { RequestScope } from "./scope.js";
-import type { VersionLookup } from "./version-lookup.js";
+import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
@@ -91,20 +91,25 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
 
   /**
    * The version an environment points at, and its stored document (for callers that also answer the
-   * body); 404 naming the environment when nothing is deployed there. Four reads: prompt, pointer,
-   * version, the version's environments.
+   * body); 404 naming the environment when nothing is deployed there. Four reads in two round trips.
    */
   async function resolveFor(
     scope: RequestScope,
     input: TEnvironmentRef,
   ): Promise<{ version: TPromptVersion; doc: VersionDoc }> {
-    const prompt = await lookup.visiblePrompt(scope, input.promptId);
-    const pointer = await repos.environments.get(scope, input.promptId, input.environment);
+    // Two round trips: prompt ∥ pointer, then version ∥ the version's environments.
+    const [prompt, pointer] = await Promise.all([
+      lookup.visiblePrompt(scope, input.promptId),
+      repos.environments.get(scope, input.promptId, input.environment),
+    ]);
     if (!pointer) {
       throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
     }
-    const doc = await lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId);
-    return { version: await lookup.withEnvironments(scope, doc), doc };
+    const [doc, environments] = await Promise.all([
+      lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId),
+      repos.environments.environmentsOfVersion(scope, input.promptId, pointer.versionId),
+    ]);
+    return { version: toPromptVersion(doc, environments), doc };
   }
 
   return {
