@@ -1,0 +1,270 @@
+// Scale: list versions (pageSize 100) and resolve an environment while the database holds 1k, 100k (and, with
+// BENCH_SCALE_MAX=1000000, 1M) versions, to see how latency grows. Versions are bulk-inserted with the
+// driver (insertMany, the document shape the server writes: a clone of a version the server created, with a
+// fresh _id, number, seq and createdAt) into one "big" prompt; a "small" prompt of 3 versions shows what
+// its neighbours cost it. Baseline in the same run: the same queries sent with the driver directly.
+//
+// Run: pnpm --filter @promptreg/server exec tsx bench/scale.bench.ts
+// Knobs: BENCH_SCALE_MAX (100000; 1000000 adds the 1M level), BENCH_SCALE_LEVELS ("1000,10000,100000,1000000", cut at BENCH_SCALE_MAX),
+// BENCH_SCALE_SECONDS (4) and BENCH_SCALE_REQUESTS (200) bound each cell, BENCH_SCALE_INSERT_BUDGET_S (300)
+// skips a level whose inserts would take longer at the rate measured so far, BENCH_SCALE_QUERY_BUDGET_S (60)
+// skips a query whose latency, scaled from the previous level, would exceed it, MONGODB_URI (a real
+// MongoDB: the indexes then serve these queries).
+import { randomUUID } from "node:crypto";
+import { MongoClient, type Document } from "mongodb";
+import type { VersionDoc } from "../src/db/documents.js";
+import { Pool } from "undici";
+import { summarize, type LoadResult } from "./load.js";
+import { BENCH_API_KEY, redactUri, startDatabase, startServerProcess, type Process } from "./processes.js";
+import { int, load, machineLine, ms, ratio, table, waitForQuietMachine } from "./report.js";
+
+const max = Number(process.env["BENCH_SCALE_MAX"] ?? 100_000);
+const levels = (process.env["BENCH_SCALE_LEVELS"] ?? "1000,10000,100000,1000000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0 && n <= max)
+  .sort((a, b) => a - b);
+const cellSeconds = Number(process.env["BENCH_SCALE_SECONDS"] ?? 4);
+const cellRequests = Number(process.env["BENCH_SCALE_REQUESTS"] ?? 200);
+const insertBudgetS = Number(process.env["BENCH_SCALE_INSERT_BUDGET_S"] ?? 300);
+const queryBudgetS = Number(process.env["BENCH_SCALE_QUERY_BUDGET_S"] ?? 60);
+const BATCH = 1000;
+
+const template = {
+  model: "gpt-4o-mini",
+  temperature: 0.2,
+  messages: [
+    { role: "system", content: "You are a support agent for {{hc:company:string}}. Answer in {{hc:language:string}}. Be brief, friendly and precise." },
+    { role: "user", content: "Order {{hc:order:number}}: {{hc:question:string}}" },
+  ],
+};
+
+interface Query {
+  key: string;
+  label: string;
+  run: () => Promise<void>;
+}
+
+await waitForQuietMachine();
+console.log(`\n## Scale: versions in the database vs latency\n\n${machineLine()}`);
+
+const database = await startDatabase();
+let server: Process | undefined;
+const client = new MongoClient(database.uri, { socketTimeoutMS: 180_000 });
+try {
+  console.log(`database: ${database.kind} (${redactUri(database.uri)}, db ${database.dbName}); levels ${levels.map(int).join(", ")}`);
+  server = await startServerProcess({ database });
+  await client.connect();
+  const db = client.db(database.dbName);
+  const versions = db.collection<VersionDoc>("versions");
+  const auth = { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" };
+  const rest = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${server!.url}${path}`, { method: "POST", headers: auth, body: JSON.stringify(body) });
+    const json = (await res.json()) as { data: T; error: string | null };
+    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${json.error}`);
+    return json.data;
+  };
+
+  const big = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-big", promptBody: template });
+  const small = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-small", promptBody: template });
+  let base = small.versionId;
+  for (let i = 0; i < 2; i++) {
+    base = (await rest<{ id: string }>("/v1/prompt-2025/update", { promptId: small.id, promptVersionId: base, newMajorVersion: false, commitMessage: `v${i}`, promptBody: template })).id;
+  }
+  const model = await versions.findOne({ _id: big.versionId });
+  if (!model) throw new Error("the created version is not in the database");
+
+  // In the database: big prompt's versions (1 created by the server + bulk), small prompt's 3.
+  let inBig = 1;
+  const startTime = model.createdAt.getTime();
+  const insertRows: string[][] = [];
+  let rate = NaN;
+  const insertUpTo = async (target: number) => {
+    const t0 = performance.now();
+    const from = inBig;
+    while (inBig < target) {
+      const n = Math.min(BATCH, target - inBig);
+      const docs: VersionDoc[] = [];
+      for (let i = 0; i < n; i++) {
+        const k = inBig + i; // 1.. : version 2.0 onwards, 1000 minors per major
+        docs.push({
+          ...model,
+          _id: randomUUID(),
+          major: 2 + Math.floor((k - 1) / 1000),
+          minor: (k - 1) % 1000,
+          seq: k + 1,
+          commitMessage: `bulk ${k}`,
+          createdAt: new Date(startTime + k),
+        });
+      }
+      await versions.insertMany(docs, { ordered: false });
+      inBig += n;
+    }
+    await db.collection("prompts").updateOne({ _id: big.id } as Document, { $set: { versionSeq: inBig + 1 } });
+    const seconds = (performance.now() - t0) / 1000;
+    const inserted = inBig - from;
+    if (inserted > 0) rate = inserted / seconds;
+    insertRows.push([int(target + 3), int(inserted), seconds.toFixed(1), int(inserted / seconds)]);
+  };
+
+  const listBody = (promptId: string) => JSON.stringify({ promptId, page: 0, pageSize: 100 });
+  const envBody = (promptId: string) => JSON.stringify({ promptId, environment: "production" });
+  const pool = new Pool(server.url, { connections: 1, keepAliveTimeout: 30_000 });
+  const http = (path: string, body: string) => async () => {
+    const res = await pool.request({ method: "POST", path, headers: auth, body, headersTimeout: 600_000, bodyTimeout: 600_000 });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
+  };
+  const listFilter = (promptId: string) => ({ orgId: "default", promptId });
+  const queries: Query[] = [
+    {
+      key: "drv-list",
+      label: "driver: find versions of the big prompt, sort createdAt desc, limit 100 (what list sends)",
+      run: async () => void (await versions.find(listFilter(big.id), { projection: { body: 0 } }).sort({ createdAt: -1, seq: -1 }).limit(100).toArray()),
+    },
+    { key: "list-big", label: "REST query/versions, big prompt, pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(big.id)) },
+    { key: "list-small", label: "REST query/versions, small prompt (3 versions), pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(small.id)) },
+    { key: "drv-find", label: "driver: findOne version by _id", run: async () => void (await versions.findOne({ _id: big.versionId })) },
+    { key: "env-big", label: "REST /v2 environment-version, big prompt", run: http("/v2/prompt-2025/query/environment-version", envBody(big.id)) },
+    { key: "env-small", label: "REST /v2 environment-version, small prompt", run: http("/v2/prompt-2025/query/environment-version", envBody(small.id)) },
+    { key: "env-v1-big", label: "REST /v1 environment-version (metadata), big prompt", run: http("/v1/prompt-2025/query/environment-version", envBody(big.id)) },
+  ];
+
+  /**
+   * One cell, at concurrency 1: a first request; if it alone took over half the cell's time, it is the only
+   * sample (a scan of the whole collection is not made faster by a warm-up); otherwise 300 ms of warm-up,
+   * then up to cellRequests requests or cellSeconds.
+   */
+  const measure = async (run: () => Promise<void>): Promise<LoadResult | string> => {
+    const time = async () => {
+      const s = process.hrtime.bigint();
+      await run();
+      return Number(process.hrtime.bigint() - s) / 1e6;
+    };
+    const t0 = performance.now();
+    let first: number;
+    try {
+      first = await time();
+    } catch (error) {
+      // e.g. the server's database socket timeout (30 s by default) answering 503 to a query that scans.
+      return `${(error as Error).message.replace(/^.* answered /, "")} after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    }
+    if (first > (cellSeconds * 1000) / 2) return summarize([first], 0, first / 1000);
+    while (performance.now() - t0 < 300) await time();
+    const samples: number[] = [];
+    const t1 = performance.now();
+    while (samples.length < cellRequests && performance.now() - t1 < cellSeconds * 1000) samples.push(await time());
+    return summarize(samples, 0, (performance.now() - t1) / 1000);
+  };
+
+  // How the database runs the list query (FerretDB's explain says what it pushed down to SQLite). Asked at
+  // the first level: the plan does not depend on the size, and a large FerretDB collection is best not
+  // touched by anything that might scan it.
+  const planOf = (e: Document) => {
+    const text = JSON.stringify(e);
+    const keys = [...text.matchAll(/"(\w*[Pp]ushdown\w*)":(true|false)/g)].map((m) => `${m[1]}=${m[2]}`);
+    const stages = [...new Set([...text.matchAll(/"stage":"(\w+)"/g)].map((m) => m[1]!))];
+    const index = [...new Set([...text.matchAll(/"indexName":"(\w+)"/g)].map((m) => m[1]!))];
+    return [keys.join(", "), stages.join(" > "), index.join(", ")].filter(Boolean).join("; ") || text.slice(0, 200);
+  };
+  let plans: string[][] = [];
+
+  const results = new Map<number, Map<string, LoadResult>>();
+  const skipped: string[] = [];
+  const skippedCells = new Map<string, string>();
+  for (const level of levels) {
+    const remaining = level - 3 - inBig;
+    if (remaining > 0 && Number.isFinite(rate) && remaining / rate > insertBudgetS) {
+      skipped.push(
+        `${int(level)}: skipped: inserting ${int(remaining)} more versions at the measured ${int(rate)} versions/s would take ~${Math.round(remaining / rate)} s, over the ${insertBudgetS} s budget (BENCH_SCALE_INSERT_BUDGET_S)`,
+      );
+      continue;
+    }
+    await insertUpTo(level - 3);
+    // Counted here, not with countDocuments: on FerretDB that alone is a scan of the whole collection.
+    console.log(`${int(inBig + 3)} versions in the database (load average ${load()}); measuring…`);
+    const cells = new Map<string, LoadResult>();
+    for (const q of queries) {
+      // A query that grows with the collection: skip it when the last level's time, scaled, is over budget.
+      const previous = [...results.entries()].at(-1);
+      const last = previous?.[1].get(q.key);
+      if (previous && skippedCells.has(`${previous[0]}:${q.key}`)) {
+        skippedCells.set(`${level}:${q.key}`, `skipped: failed or skipped at ${int(previous[0])}`);
+        cells.set(q.key, summarize([], 0, 0));
+        continue;
+      }
+      if (previous && last && Number.isFinite(last.p50)) {
+        const projectedS = ((last.p50 / 1000) * level) / previous[0];
+        if (projectedS > queryBudgetS) {
+          skippedCells.set(`${level}:${q.key}`, `skipped: ~${Math.round(projectedS)} s projected`);
+          cells.set(q.key, summarize([], 0, 0));
+          continue;
+        }
+      }
+      const measured = await measure(q.run);
+      if (typeof measured === "string") {
+        skippedCells.set(`${level}:${q.key}`, measured);
+        cells.set(q.key, summarize([], 1, 0));
+      } else cells.set(q.key, measured);
+    }
+    results.set(level, cells);
+    if (plans.length === 0) {
+      const explain = await versions.find(listFilter(big.id), { projection: { body: 0 } }).sort({ createdAt: -1, seq: -1 }).limit(100).explain();
+      const explainId = await versions.find({ _id: big.versionId }).limit(1).explain();
+      plans = [
+        ["list: {orgId, promptId} sort {createdAt: -1, seq: -1} limit 100", planOf(explain)],
+        ["findOne {_id}", planOf(explainId)],
+      ];
+    }
+  }
+
+  const measured = [...results.keys()];
+  console.log(`\n### Bulk insert (insertMany, batches of ${BATCH}, unordered)\n`);
+  console.log(table(["versions in the database", "inserted", "seconds", "versions/s"], insertRows));
+  for (const line of skipped) console.log(`\n${line}`);
+
+  console.log(`\n### Latency at concurrency 1 (ms, p50 / p99; growth = p50 / p50 at ${int(measured[0] ?? 0)}; each cell ≤ ${cellRequests} requests or ${cellSeconds} s)\n`);
+  const first = results.get(measured[0]!)!;
+  console.log(
+    table(
+      ["query", ...measured.map((l) => `${int(l)} versions`), ...measured.slice(1).map((l) => `growth at ${int(l)}`), "n (last level)"],
+      queries.map((q) => {
+        const last = results.get(measured[measured.length - 1]!)!.get(q.key)!;
+        return [
+          q.label,
+          ...measured.map((l) => {
+            const r = results.get(l)!.get(q.key)!;
+            return skippedCells.get(`${l}:${q.key}`) ?? `${ms(r.p50, 2)} / ${ms(r.p99, 2)}`;
+          }),
+          ...measured.slice(1).map((l) => ratio(results.get(l)!.get(q.key)!.p50 / first.get(q.key)!.p50)),
+          String(last.requests),
+        ];
+      }),
+    ),
+  );
+
+  console.log(`\n### Query plans (explain, at ${int(measured[0] ?? 0)} versions)\n`);
+  console.log(table(["query", "plan"], plans));
+  const lastLevel = measured[measured.length - 1]!;
+  const growth = (prefix: string) => {
+    const qs = queries.filter((q) => q.key.startsWith(prefix));
+    const skippedAny = qs.some((q) => skippedCells.has(`${lastLevel}:${q.key}`));
+    const failed = qs.filter((q) => /after/.test(skippedCells.get(`${lastLevel}:${q.key}`) ?? "")).length;
+    const worst = Math.max(...qs.map((q) => results.get(lastLevel)!.get(q.key)!.p50 / first.get(q.key)!.p50).filter(Number.isFinite));
+    return { worst, skippedAny, failed };
+  };
+  console.log("");
+  for (const [prefix, what] of [["list-", "list versions (pageSize 100)"], ["env-", "resolve an environment"]] as const) {
+    const { worst, skippedAny, failed } = growth(prefix);
+    const ok = !skippedAny && worst <= 2;
+    console.log(
+      `flat target, ${what}: p50 at ${int(lastLevel)} versions within 2x of ${int(measured[0]!)}: ${ok ? "met" : "MISSED"} (worst growth ${ratio(worst)}${skippedAny ? `, ${failed > 0 ? `${failed} failed, ` : ""}some cells not measured as too slow` : ""}) on ${database.kind}`,
+    );
+  }
+  console.log(`load average after: ${load()}`);
+  await pool.close();
+} finally {
+  await client.close();
+  await server?.stop();
+  await database.stop();
+}
