@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { Repositories } from "../db/index.js";
 import type { DeploymentEvents } from "./events.js";
 
@@ -15,8 +14,6 @@ export interface DeploymentFeedOptions {
  * it read the history entries of the last `overlapMs`, publishing those it has not published before.
  */
 export function createDeploymentFeed(repos: Repositories, events: DeploymentEvents, options: DeploymentFeedOptions) {
-  const published = new LRUCache<string, true>({ max: 50_000 });
-  events.subscribe((change) => published.set(change.deploymentId, true));
   let lastTick: number | undefined;
   let lastPollAt = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -29,7 +26,7 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
       const entries = await repos.deployments.since(new Date(lastPollAt - options.overlapMs), 10_000);
       for (const entry of entries) {
         const id = entry._id.toHexString();
-        if (published.has(id)) continue;
+        if (events.delivered(id)) continue;
         events.publish({
           deploymentId: id,
           orgId: entry.orgId,

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /** A change of an environment pointer, published after it is stored (local cache invalidation). */
 export interface DeploymentChange {
   /** The deployment history entry's id: lets a replica tell changes it already published. */
@@ -26,6 +28,11 @@ export interface PromptChange {
  */
 export class DeploymentEvents {
   readonly #listeners = new Set<DeploymentListener>();
+  /**
+   * Ids already delivered: a change reaches this bus twice when the deployment feed reads its history
+   * entry before the replica that made it has published it locally. First one wins.
+   */
+  readonly #delivered = new LRUCache<string, true>({ max: 50_000 });
   readonly #promptListeners = new Set<(change: PromptChange) => void>();
 
   subscribe(listener: DeploymentListener): () => void {
@@ -34,7 +41,14 @@ export class DeploymentEvents {
   }
 
   publish(change: DeploymentChange): void {
+    if (this.#delivered.has(change.deploymentId)) return;
+    this.#delivered.set(change.deploymentId, true);
     for (const listener of this.#listeners) listener(change);
+  }
+
+  /** Whether this change was delivered already (the feed skips those without a second look). */
+  delivered(deploymentId: string): boolean {
+    return this.#delivered.has(deploymentId);
   }
 
   subscribePromptChanges(listener: (change: PromptChange) => void): () => void {
