@@ -14,6 +14,7 @@
 import { requestOperation, runOperation, type LoadResult } from "./load.js";
 import { startStack } from "./processes.js";
 import { cpuSecondsOf, int, load, machineLine, mb, metricValue, ms, ratio, rssOf, slope, table, waitForQuietMachine } from "./report.js";
+import { compiledBody, inputs, template } from "./fixture.js";
 
 const soakSeconds = Number(process.env["BENCH_SOAK_SECONDS"] ?? 60);
 const concurrency = Number(process.env["BENCH_SOAK_CONCURRENCY"] ?? 16);
@@ -22,22 +23,6 @@ const WARMUP_EXCLUDED_S = Math.min(10, soakSeconds / 3);
 const HEAP_TROUGH_TOLERANCE_MB = 5;
 const RSS_HIGH_TOLERANCE = 1.1;
 
-const template = {
-  model: "gpt-4o-mini",
-  temperature: 0.2,
-  messages: [
-    { role: "system", content: "You are a support agent for {{hc:company:string}}. Answer in {{hc:language:string}}." },
-    { role: "user", content: "Order {{hc:order:number}}: {{hc:question:string}}" },
-  ],
-};
-const inputs = { company: "Acme", language: "English", order: 1234, question: "Where is my parcel?" };
-const compiledBody = JSON.stringify({
-  ...template,
-  messages: [
-    { role: "system", content: "You are a support agent for Acme. Answer in English." },
-    { role: "user", content: "Order 1234: Where is my parcel?" },
-  ],
-});
 
 interface Sample {
   t: number;

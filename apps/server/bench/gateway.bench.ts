@@ -3,19 +3,11 @@
 // Run: pnpm --filter @promptreg/server bench   (BENCH_SECONDS=5 by default per measurement)
 import { runLoad, type LoadResult } from "./load.js";
 import { startStack } from "./processes.js";
+import { compiledBody, inputs, template } from "./fixture.js";
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 5);
 const concurrencies = (process.env["BENCH_CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
 
-const template = {
-  model: "gpt-4o-mini",
-  temperature: 0.2,
-  messages: [
-    { role: "system", content: "You are a support agent for {{hc:company:string}}. Answer in {{hc:language:string}}." },
-    { role: "user", content: "Order {{hc:order:number}}: {{hc:question:string}}" },
-  ],
-};
-const inputs = { company: "Acme", language: "English", order: 1234, question: "Where is my parcel?" };
 
 const stack = await startStack();
 try {
@@ -27,14 +19,6 @@ try {
   });
   const { data } = (await created.json()) as { data: { id: string } };
 
-  // What the gateway sends upstream, sent directly: the baseline does the same upstream work.
-  const compiledBody = JSON.stringify({
-    ...template,
-    messages: [
-      { role: "system", content: "You are a support agent for Acme. Answer in English." },
-      { role: "user", content: "Order 1234: Where is my parcel?" },
-    ],
-  });
   const gatewayBody = JSON.stringify({ prompt_id: data.id, inputs });
 
   const rows: Array<{ c: number; direct: LoadResult; gateway: LoadResult }> = [];

@@ -18,27 +18,12 @@ import { runThroughput, type ThroughputResult, type ThroughputTarget } from "./a
 import { requestOperation, runOperation, summarize, type LoadResult, type Operation } from "./load.js";
 import { BENCH_API_KEY, redactUri, startBaseline, startDatabase, startServerProcess, startUpstream, type Process } from "./processes.js";
 import { cpuSecondsOf, dbCommandCounts, int, load, machineLine, microbench, ms, ratio, table, waitForQuietMachine } from "./report.js";
+import { compiledBody as compiled, inputs, template } from "./fixture.js";
 
 const seconds = Number(process.env["BENCH_RESOLUTION_SECONDS"] ?? 3);
 const connections = Number(process.env["BENCH_RESOLUTION_CONNECTIONS"] ?? 16);
 const rounds = Math.max(1, Number(process.env["BENCH_RESOLUTION_ROUNDS"] ?? 3));
 
-const template = {
-  model: "gpt-4o-mini",
-  temperature: 0.2,
-  messages: [
-    { role: "system", content: "You are a support agent for {{hc:company:string}}. Answer in {{hc:language:string}}." },
-    { role: "user", content: "Order {{hc:order:number}}: {{hc:question:string}}" },
-  ],
-};
-const inputs = { company: "Acme", language: "English", order: 1234, question: "Where is my parcel?" };
-const compiled = JSON.stringify({
-  ...template,
-  messages: [
-    { role: "system", content: "You are a support agent for Acme. Answer in English." },
-    { role: "user", content: "Order 1234: Where is my parcel?" },
-  ],
-});
 
 interface Row {
   key: string;
