@@ -91,6 +91,17 @@ export interface DeploymentDoc {
   keyId: string | null;
 }
 
+/** One prompt deletion or version hide, for other replicas' caches; inserted, never changed. */
+export interface PromptChangeDoc {
+  _id: ObjectId;
+  orgId: string;
+  promptId: string;
+  action: "prompt-deleted" | "version-hidden";
+  /** The hidden version; null for a deletion. */
+  versionId: string | null;
+  at: Date;
+}
+
 export interface SettingDoc {
   _id: string;
   value: string;

@@ -6,6 +6,7 @@ import { createDeploymentClockRepository } from "./deployment-clock.repository.j
 import { createDeploymentsRepository } from "./deployments.repository.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
 import { createOrganizationsRepository } from "./organizations.repository.js";
+import { createPromptChangesRepository } from "./prompt-changes.repository.js";
 import { createPromptsRepository } from "./prompts.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
 import { createVersionsRepository } from "./versions.repository.js";
@@ -22,6 +23,7 @@ export function createRepositories(db: Db) {
     environments: createEnvironmentsRepository(db),
     deployments: createDeploymentsRepository(db),
     deploymentClock: createDeploymentClockRepository(db),
+    promptChanges: createPromptChangesRepository(db),
     settings: createSettingsRepository(db),
   };
 }

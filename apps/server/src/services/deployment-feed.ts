@@ -9,9 +9,10 @@ export interface DeploymentFeedOptions {
 }
 
 /**
- * Brings other replicas' pointer changes into this replica's event bus, so caches here are invalidated
- * within about one poll interval. Polls the deployment clock (one read by `_id`); only when it moved does
- * it read the history entries of the last `overlapMs`, publishing those it has not published before.
+ * Brings other replicas' pointer and prompt changes into this replica's event bus, so caches here are
+ * invalidated within about one poll interval. Polls the deployment clock (one read by `_id`); only when it
+ * moved does it read the deployment history and the prompt change log of the last `overlapMs`, publishing
+ * the entries it has not published before.
  */
 export function createDeploymentFeed(repos: Repositories, events: DeploymentEvents, options: DeploymentFeedOptions) {
   let lastTick: number | undefined;
@@ -23,7 +24,11 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
     const pollAt = Date.now();
     const tick = await repos.deploymentClock.read();
     if (lastTick === undefined || tick !== lastTick) {
-      const entries = await repos.deployments.since(new Date(lastPollAt - options.overlapMs), 10_000);
+      const since = new Date(lastPollAt - options.overlapMs);
+      const [entries, promptChanges] = await Promise.all([
+        repos.deployments.since(since, 10_000),
+        repos.promptChanges.since(since, 10_000),
+      ]);
       for (const entry of entries) {
         const id = entry._id.toHexString();
         if (events.delivered(id)) continue;
@@ -35,6 +40,17 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
           versionId: entry.versionId,
           revision: entry.revision,
           at: entry.at,
+        });
+      }
+      for (const change of promptChanges) {
+        const id = change._id.toHexString();
+        if (events.promptChangeDelivered(id)) continue;
+        events.publishPromptChange({
+          changeId: id,
+          orgId: change.orgId,
+          promptId: change.promptId,
+          action: change.action,
+          versionId: change.versionId,
         });
       }
       lastTick = tick;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeploymentEvents, type DeploymentChange } from "./events.js";
+import { DeploymentEvents, type DeploymentChange, type PromptChange } from "./events.js";
 
 const change = (id: string): DeploymentChange => ({
   deploymentId: id,
@@ -9,6 +9,14 @@ const change = (id: string): DeploymentChange => ({
   versionId: "v",
   revision: 1,
   at: new Date(),
+});
+
+const promptChange = (id: string): PromptChange => ({
+  changeId: id,
+  orgId: "o",
+  promptId: "p",
+  action: "version-hidden",
+  versionId: "v",
 });
 
 describe("DeploymentEvents", () => {
@@ -22,5 +30,17 @@ describe("DeploymentEvents", () => {
     expect(seen).toEqual(["a", "b"]);
     expect(events.delivered("a")).toBe(true);
     expect(events.delivered("c")).toBe(false);
+  });
+
+  it("delivers each prompt change once, whichever path publishes it first", () => {
+    const events = new DeploymentEvents();
+    const seen: string[] = [];
+    events.subscribePromptChanges((c) => seen.push(c.changeId));
+    events.publishPromptChange(promptChange("a")); // the feed read the change record first
+    events.publishPromptChange(promptChange("a")); // then the writing replica published it
+    events.publishPromptChange(promptChange("b"));
+    expect(seen).toEqual(["a", "b"]);
+    expect(events.promptChangeDelivered("a")).toBe(true);
+    expect(events.promptChangeDelivered("c")).toBe(false);
   });
 });

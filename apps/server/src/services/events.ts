@@ -16,6 +16,8 @@ export type DeploymentListener = (change: DeploymentChange) => void;
 
 /** A prompt was deleted or one of its versions hidden: what it resolves to may have changed. */
 export interface PromptChange {
+  /** The prompt change record's id: lets a replica tell changes it already published. */
+  changeId: string;
   orgId: string;
   promptId: string;
   action: "prompt-deleted" | "version-hidden";
@@ -23,8 +25,9 @@ export interface PromptChange {
 }
 
 /**
- * In-process fan-out of changes that invalidate cached resolutions. Other replicas learn of pointer
- * changes from the deployment history (DeploymentFeed); of prompt changes, by their caches' TTL.
+ * In-process fan-out of changes that invalidate cached resolutions. Other replicas learn of them from the
+ * database (DeploymentFeed): pointer changes from the deployment history, prompt changes from the
+ * prompt_changes log, both within about one poll; caches' TTL bounds staleness when that fails.
  */
 export class DeploymentEvents {
   readonly #listeners = new Set<DeploymentListener>();
@@ -34,6 +37,8 @@ export class DeploymentEvents {
    */
   readonly #delivered = new LRUCache<string, true>({ max: 50_000 });
   readonly #promptListeners = new Set<(change: PromptChange) => void>();
+  /** Prompt change ids already delivered, for the same reason as #delivered. */
+  readonly #deliveredPromptChanges = new LRUCache<string, true>({ max: 50_000 });
 
   subscribe(listener: DeploymentListener): () => void {
     this.#listeners.add(listener);
@@ -57,6 +62,13 @@ export class DeploymentEvents {
   }
 
   publishPromptChange(change: PromptChange): void {
+    if (this.#deliveredPromptChanges.has(change.changeId)) return;
+    this.#deliveredPromptChanges.set(change.changeId, true);
     for (const listener of this.#promptListeners) listener(change);
+  }
+
+  /** Whether this prompt change was delivered already (the feed skips those without a second look). */
+  promptChangeDelivered(changeId: string): boolean {
+    return this.#deliveredPromptChanges.has(changeId);
   }
 }

@@ -15,6 +15,7 @@ import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generatePromptId, generateVersionId } from "./ids.js";
+import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { normalizeTags } from "./tags.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
@@ -118,8 +119,13 @@ export function createPromptsService(
     /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
     async remove(scope: RequestScope, promptId: string): Promise<void> {
       if (!(await repos.prompts.markDeleted(scope, promptId))) throw notFound(`prompt ${promptId}`);
-      events.publishPromptChange({ orgId: scope.orgId, promptId, action: "prompt-deleted", versionId: null });
-      await repos.environments.markPromptDeleted(scope, promptId);
+      // Announced after the environments are marked too, so a replica reloading on it sees them gone; and
+      // announced even if that fails, since the prompt itself is gone.
+      try {
+        await repos.environments.markPromptDeleted(scope, promptId);
+      } finally {
+        await announcePromptChange(repos, events, scope, { promptId, action: "prompt-deleted", versionId: null });
+      }
     },
 
     async tags(scope: RequestScope): Promise<string[]> {

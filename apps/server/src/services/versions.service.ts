@@ -15,6 +15,7 @@ import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
 import { KeyedMutex, nextVersionNumber } from "./numbering.js";
+import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
 import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
@@ -204,12 +205,17 @@ export function createVersionsService(
       const before = await deployedTo();
       if (before.length > 0) throw deployedConflict(input.versionId, before);
       await repos.prompts.hideVersion(scope, input.promptId, input.versionId);
-      events.publishPromptChange({ orgId: scope.orgId, promptId: input.promptId, action: "version-hidden", versionId: input.versionId });
-      // An environment may have been moved onto it meanwhile: then the delete loses and is undone.
-      const after = await deployedTo();
-      if (after.length > 0) {
-        await repos.prompts.unhideVersion(scope, input.promptId, input.versionId);
-        throw deployedConflict(input.versionId, after);
+      try {
+        // An environment may have been moved onto it meanwhile: then the delete loses and is undone.
+        const after = await deployedTo();
+        if (after.length > 0) {
+          await repos.prompts.unhideVersion(scope, input.promptId, input.versionId);
+          throw deployedConflict(input.versionId, after);
+        }
+      } finally {
+        // Announced once the outcome is stored, even when undone: a cache that loaded the version as
+        // hidden in between must reload it as well.
+        await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "version-hidden", versionId: input.versionId });
       }
     },
   };
