@@ -21,6 +21,13 @@ describe("tRPC", () => {
     expect(await api.environments.version.query({ promptId: prompt.id, environment: "staging" })).toMatchObject({ id: v2.id });
     expect(await api.versions.body.query({ versionId: v2.id })).toEqual(sampleBody({ temperature: 1 }));
     expect((await api.versions.withBody.query({ versionId: v2.id })).body).toEqual(sampleBody({ temperature: 1 }));
+    expect(await api.environments.versionWithBody.query({ promptId: prompt.id, environment: "staging" })).toEqual({
+      ...v2,
+      body: sampleBody({ temperature: 1 }),
+    });
+    await expect(api.environments.versionWithBody.query({ promptId: prompt.id, environment: "qa" })).rejects.toMatchObject({
+      data: { code: "NOT_FOUND" },
+    });
     expect(await api.environments.ofPrompt.query({ promptId: prompt.id })).toEqual([
       { environment: "production", versionId: version.id, updatedAt: expect.any(String) },
       { environment: "staging", versionId: v2.id, updatedAt: expect.any(String) },

@@ -8,7 +8,7 @@ interface ClockDoc {
 const CLOCK_ID = "deployments";
 
 /**
- * One counter bumped after every pointer change. Replicas poll it by `_id` (the cheapest read there is)
+ * One counter bumped after every pointer change, prompt deletion and version hide. Replicas poll it by `_id` (the cheapest read there is)
  * and only read the deployment history when it moved: cross-replica cache invalidation without change
  * streams, and without scanning the history on every poll.
  */

@@ -71,6 +71,11 @@ export interface EnvironmentDoc {
   environment: string;
   /** null once removed (kept as a tombstone so `revision` keeps counting). */
   versionId: string | null;
+  /**
+   * A copy of the version `versionId` names (versions are immutable, so it cannot go stale): resolution
+   * reads the pointer alone. Absent on pointers written before copies were kept.
+   */
+  version?: VersionDoc | null;
   revision: number;
   updatedAt: Date;
   updatedByKeyId: string | null;

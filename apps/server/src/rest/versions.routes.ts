@@ -15,15 +15,19 @@ import {
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import type { Services } from "../services/index.js";
-import { parseStoredBody, type StoredVersion } from "../services/versions.service.js";
+import type { StoredVersion } from "../services/versions.service.js";
 import { toRestVersion } from "./mappers.js";
 import { defineRoute, RawJson } from "./route.js";
 
 const P = "/v1/prompt-2025";
 
-/** A `/v2` answer: the version's metadata with its body. */
-function withBody(services: Services, stored: StoredVersion, baseUrl: string) {
-  return { ...toRestVersion(stored.version, services, baseUrl), prompt_body: parseStoredBody(stored.doc) };
+/**
+ * A `/v2` answer: the version's metadata with its body. The body is spliced in as the JSON text it is
+ * stored as: no parse and re-serialisation of a possibly large template on every fetch.
+ */
+function withBody(services: Services, stored: StoredVersion, baseUrl: string): RawJson {
+  const meta = JSON.stringify(toRestVersion(stored.version, services, baseUrl));
+  return new RawJson(`${meta.slice(0, -1)},"prompt_body":${stored.doc.body}}`);
 }
 
 export const versionRoutes = [
@@ -65,6 +69,7 @@ export const versionRoutes = [
   defineRoute({
     method: "post",
     path: `${P}/query/version`,
+    hot: true,
     summary: "Get a version's metadata",
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersion,
@@ -82,12 +87,13 @@ export const versionRoutes = [
   defineRoute({
     method: "post",
     path: `${P}/query/production-version`,
+    hot: true,
     summary: "The version production points at",
     body: ZRestPromptRefRequest,
     response: ZRestPromptVersion,
-    handler: async ({ scope, body, services, baseUrl }) =>
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
       toRestVersion(
-        await services.environments.versionFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }),
+        await services.environments.versionFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh }),
         services,
         baseUrl,
       ),
@@ -95,11 +101,12 @@ export const versionRoutes = [
   defineRoute({
     method: "post",
     path: `${P}/query/environment-version`,
+    hot: true,
     summary: "The version an environment points at",
     body: ZRestEnvironmentVersionRequest,
     response: ZRestPromptVersion,
-    handler: async ({ scope, body, services, baseUrl }) =>
-      toRestVersion(await services.environments.versionFor(scope, body), services, baseUrl),
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
+      toRestVersion(await services.environments.versionFor(scope, body, { fresh }), services, baseUrl),
   }),
   defineRoute({
     method: "get",
@@ -122,6 +129,7 @@ export const versionRoutes = [
   defineRoute({
     method: "post",
     path: "/v2/prompt-2025/query/version",
+    hot: true,
     summary: "A version's metadata with its body",
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersionWithBody,
@@ -131,22 +139,24 @@ export const versionRoutes = [
   defineRoute({
     method: "post",
     path: "/v2/prompt-2025/query/environment-version",
+    hot: true,
     summary: "The version an environment points at, with its body",
     body: ZRestEnvironmentVersionRequest,
     response: ZRestPromptVersionWithBody,
-    handler: async ({ scope, body, services, baseUrl }) =>
-      withBody(services, await services.environments.resolveFor(scope, body), baseUrl),
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
+      withBody(services, await services.environments.resolveFor(scope, body, { fresh }), baseUrl),
   }),
   defineRoute({
     method: "post",
     path: "/v2/prompt-2025/query/production-version",
+    hot: true,
     summary: "The version production points at, with its body",
     body: ZRestPromptRefRequest,
     response: ZRestPromptVersionWithBody,
-    handler: async ({ scope, body, services, baseUrl }) =>
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
       withBody(
         services,
-        await services.environments.resolveFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }),
+        await services.environments.resolveFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh }),
         baseUrl,
       ),
   }),

@@ -11,17 +11,35 @@ import {
 } from "@promptreg/contracts";
 import type { VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
-import { AppError } from "../errors.js";
+import { AppError, isDatabaseUnavailable } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
+import { ExpiringCache } from "./expiring-cache.js";
 import { KeyedMutex } from "./numbering.js";
 import type { RequestScope } from "./scope.js";
-import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+import { toPromptVersion, type StoredVersion, type VersionLookup } from "./version-lookup.js";
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
 
-export function createEnvironmentsService(repos: Repositories, lookup: VersionLookup, events: DeploymentEvents) {
+export interface EnvironmentsOptions {
+  /** How long a resolved environment may be answered from memory at most (changes invalidate at once). */
+  readCacheTtlMs: number;
+  readCacheSize: number;
+}
+
+export interface ReadOptions {
+  /** Read the database even when a cached answer is at hand (the answer then refreshes the cache). */
+  fresh?: boolean;
+}
+
+export function createEnvironmentsService(
+  repos: Repositories,
+  lookup: VersionLookup,
+  events: DeploymentEvents,
+  options: EnvironmentsOptions,
+) {
   const movers = new KeyedMutex();
+  const resolvedCache = createResolvedCache(events, options);
 
   /**
    * Moves (or clears, with `target` null) a pointer, without transactions and without trusting
@@ -37,7 +55,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     scope: RequestScope,
     promptId: string,
     environment: string,
-    target: string | null,
+    target: VersionDoc | null,
     expected?: string,
   ): Promise<TDeployment> {
     // Within one replica, moves of one pointer queue up instead of racing for the same revision.
@@ -47,14 +65,15 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
         if (expected !== undefined && current.versionId !== expected) {
           throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
         }
-        const change = { versionId: target, at: new Date(), keyId: scope.keyId };
+        const change = { version: target, at: new Date(), keyId: scope.keyId };
+        const targetId = target?._id ?? null;
         let entry: TDeployment;
         try {
           entry = await repos.deployments.append(scope, {
             promptId,
             environment,
             action: target === null ? "remove" : "set",
-            versionId: target,
+            versionId: targetId,
             previousVersionId: current.versionId,
             revision: current.revision + 1,
             at: change.at,
@@ -64,8 +83,9 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
           if (!isDuplicateKeyError(error)) throw error;
           const winner = await repos.deployments.atRevision(scope, promptId, environment, current.revision + 1);
           if (winner) {
+            const version = winner.versionId === null ? null : await repos.versions.findById(scope, winner.versionId);
             await repos.environments.advance(scope, promptId, environment, current.revision, {
-              versionId: winner.versionId,
+              version,
               at: winner.at,
               keyId: winner.keyId,
             });
@@ -79,7 +99,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
           orgId: scope.orgId,
           promptId,
           environment,
-          versionId: target,
+          versionId: targetId,
           revision: entry.revision,
           at: change.at,
         });
@@ -91,36 +111,42 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
 
   /**
    * The version an environment points at, and its stored document (for callers that also answer the
-   * body); 404 naming the environment when nothing is deployed there. Four reads in two round trips.
+   * body); 404 naming the environment when nothing is deployed there. One round trip of three reads by
+   * `_id` or by a prompt's few pointers: the prompt (visibility), the pointer with its copy of the
+   * version, and the prompt's pointers (the version's environments).
    */
-  async function resolveFor(
-    scope: RequestScope,
-    input: TEnvironmentRef,
-  ): Promise<{ version: TPromptVersion; doc: VersionDoc }> {
-    // Two round trips: prompt ∥ pointer, then version ∥ the version's environments.
-    const [prompt, pointer] = await Promise.all([
+  async function readResolved(scope: RequestScope, input: TEnvironmentRef): Promise<StoredVersion> {
+    const [prompt, pointer, pointers] = await Promise.all([
       lookup.visiblePrompt(scope, input.promptId),
-      repos.environments.get(scope, input.promptId, input.environment),
+      repos.environments.getWithVersion(scope, input.promptId, input.environment),
+      repos.environments.listForPrompt(scope, input.promptId),
     ]);
     if (!pointer) {
       throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
     }
-    const [doc, environments] = await Promise.all([
-      lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId),
-      repos.environments.environmentsOfVersion(scope, input.promptId, pointer.versionId),
-    ]);
-    return { version: toPromptVersion(doc, environments), doc };
+    const doc =
+      pointer.version && !prompt.hiddenVersionIds.includes(pointer.versionId)
+        ? pointer.version
+        : await lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId);
+    if (doc.promptId !== prompt._id) throw new AppError("NOT_FOUND", `prompt version ${pointer.versionId} not found`);
+    const environments = pointers.filter((p) => p.versionId === doc._id).map((p) => p.environment);
+    return Object.freeze({ version: Object.freeze(toPromptVersion(doc, environments)), doc: Object.freeze(doc) });
+  }
+
+  /** readResolved, answered from memory while nothing about the prompt changed (see createResolvedCache). */
+  function resolveFor(scope: RequestScope, input: TEnvironmentRef, read: ReadOptions = {}): Promise<StoredVersion> {
+    return resolvedCache.get(scope.orgId, input.promptId, input.environment, read.fresh === true, () => readResolved(scope, input));
   }
 
   return {
     /** Points an environment at a version (internal: the caller has checked the version). */
-    movePointer: (scope: RequestScope, promptId: string, environment: string, versionId: string) =>
-      move(scope, promptId, environment, versionId),
+    movePointer: (scope: RequestScope, promptId: string, environment: string, version: VersionDoc) =>
+      move(scope, promptId, environment, version),
 
     /** Points an environment at a version of the same prompt, moving it if it pointed elsewhere. */
     async set(scope: RequestScope, input: TSetEnvironmentInput): Promise<void> {
-      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
-      await move(scope, input.promptId, input.environment, input.versionId);
+      const { version } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
+      await move(scope, input.promptId, input.environment, version);
     },
 
     async remove(scope: RequestScope, input: TRemoveEnvironmentInput): Promise<void> {
@@ -136,8 +162,8 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
 
     resolveFor,
 
-    async versionFor(scope: RequestScope, input: TEnvironmentRef): Promise<TPromptVersion> {
-      return (await resolveFor(scope, input)).version;
+    async versionFor(scope: RequestScope, input: TEnvironmentRef, read?: ReadOptions): Promise<TPromptVersion> {
+      return (await resolveFor(scope, input, read)).version;
     },
 
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {
@@ -173,3 +199,41 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
   };
 }
 export type EnvironmentsService = ReturnType<typeof createEnvironmentsService>;
+
+/**
+ * Resolved environments kept in memory, so an SDK fetching its prompt costs no database read. An entry is
+ * dropped the moment anything about its prompt changes: a pointer of the prompt moves (the version's
+ * environment list changes with any of them), the prompt is deleted or a version hidden; on this replica
+ * at once, from other replicas through the DeploymentFeed. `readCacheTtlMs` bounds an entry's life
+ * whatever happens. While the database is unreachable, expired entries keep answering (stale-if-error),
+ * as the gateway's resolution does.
+ *
+ * Dropping a prompt's entries bumps the prompt's generation, which is part of every key: O(1) per change,
+ * and a read that started before the change stores its answer under the old generation, where no one
+ * looks it up again (it ages out of the LRU).
+ */
+function createResolvedCache(events: DeploymentEvents, options: EnvironmentsOptions) {
+  const entries = new ExpiringCache<StoredVersion>(options.readCacheSize, options.readCacheTtlMs, isDatabaseUnavailable);
+  const generations = new Map<string, number>();
+  const promptKey = (orgId: string, promptId: string) => `${orgId}\u0000${promptId}`;
+  const drop = (orgId: string, promptId: string) => {
+    const key = promptKey(orgId, promptId);
+    if (generations.size >= 100_000 && !generations.has(key)) {
+      // Forgetting generations would resurrect older keys: drop every entry with them.
+      generations.clear();
+      entries.clear();
+    }
+    generations.set(key, (generations.get(key) ?? 0) + 1);
+  };
+  events.subscribe((change) => drop(change.orgId, change.promptId));
+  events.subscribePromptChanges((change) => drop(change.orgId, change.promptId));
+
+  return {
+    get(orgId: string, promptId: string, environment: string, fresh: boolean, load: () => Promise<StoredVersion>) {
+      const prompt = promptKey(orgId, promptId);
+      const key = `${prompt}\u0000${generations.get(prompt) ?? 0}\u0000${environment}`;
+      if (fresh) entries.delete(key);
+      return entries.getOrLoad(key, load);
+    },
+  };
+}

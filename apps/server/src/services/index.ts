@@ -28,7 +28,10 @@ export interface ServicesOptions {
 export function createServices(repos: Repositories, options: ServicesOptions) {
   const events = new DeploymentEvents();
   const lookup = createVersionLookup(repos);
-  const environments = createEnvironmentsService(repos, lookup, events);
+  const environments = createEnvironmentsService(repos, lookup, events, {
+    readCacheTtlMs: options.pointerTtlMs,
+    readCacheSize: options.versionCacheSize,
+  });
   const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
   return {
     events,

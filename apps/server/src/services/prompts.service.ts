@@ -82,7 +82,7 @@ export function createPromptsService(
       };
       try {
         await repos.versions.insert(version);
-        await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version._id);
+        await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version);
         await repos.prompts.activate(scope, prompt._id);
       } catch (error) {
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);

@@ -3,6 +3,12 @@ import type { PromptDoc, VersionDoc } from "../db/documents.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 
+/** A version's metadata with its stored document (the body), for answers that carry both. */
+export interface StoredVersion {
+  version: TPromptVersion;
+  doc: VersionDoc;
+}
+
 export interface VisibleVersion {
   version: VersionDoc;
   prompt: PromptDoc;

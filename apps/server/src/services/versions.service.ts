@@ -18,7 +18,7 @@ import { KeyedMutex, nextVersionNumber } from "./numbering.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
-import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+import { toPromptVersion, type StoredVersion, type VersionLookup } from "./version-lookup.js";
 
 /** Attempts at a free number before giving up; only reached when many replicas race on one prompt. */
 const MAX_NUMBERING_ATTEMPTS = 50;
@@ -32,10 +32,7 @@ export interface NewVersion {
   experimentId?: string | undefined;
 }
 
-export interface StoredVersion {
-  version: TPromptVersion;
-  doc: VersionDoc;
-}
+export type { StoredVersion } from "./version-lookup.js";
 
 /** A stored body as the client receives it (it was validated before it was stored). */
 export const parseStoredBody = (doc: VersionDoc): TPromptBody => JSON.parse(doc.body) as TPromptBody;
@@ -94,7 +91,7 @@ export function createVersionsService(
 
     if (input.environment) {
       try {
-        await environments.movePointer(scope, doc.promptId, input.environment, doc._id);
+        await environments.movePointer(scope, doc.promptId, input.environment, doc);
       } catch (error) {
         // The request failed as a whole: hide the version so no half-done change is visible.
         await repos.prompts.hideVersion(scope, doc.promptId, doc._id).catch(() => undefined);

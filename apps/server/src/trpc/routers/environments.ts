@@ -5,10 +5,12 @@ import {
   ZEnvironmentRef,
   ZPromptRef,
   ZPromptVersion,
+  ZPromptVersionWithBody,
   ZRemoveEnvironmentInput,
   ZSetEnvironmentInput,
 } from "@promptreg/contracts";
 import { z } from "zod";
+import { parseStoredBody } from "../../services/versions.service.js";
 import { authedProcedure, router } from "../init.js";
 
 export const environmentsRouter = router({
@@ -24,6 +26,14 @@ export const environmentsRouter = router({
     .input(ZEnvironmentRef)
     .output(ZPromptVersion)
     .query(({ ctx, input }) => ctx.services.environments.versionFor(ctx.scope, input)),
+  /** The version an environment points at, with its body: what a prompt fetch needs, in one call. */
+  versionWithBody: authedProcedure
+    .input(ZEnvironmentRef)
+    .output(ZPromptVersionWithBody)
+    .query(async ({ ctx, input }) => {
+      const { version, doc } = await ctx.services.environments.resolveFor(ctx.scope, input);
+      return { ...version, body: parseStoredBody(doc) };
+    }),
   ofPrompt: authedProcedure
     .input(ZPromptRef)
     .output(z.array(ZEnvironmentPointer))
