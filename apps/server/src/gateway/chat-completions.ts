@@ -5,12 +5,12 @@
 // This is the hot path of every LLM call our users make, so it is one handler on plain Node req/res,
 // mounted ahead of the app's middleware: no body-parser, no helmet (its headers are for browsers, not
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
-import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { jsonDepth, MAX_BODY_DEPTH, ZGatewayPromptFields } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
+import { parseJsonBody, readBody } from "../http/body.js";
 import { toHttpError } from "../http/errors.js";
 import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
 import { assignRequestId } from "../http/request-id.js";
@@ -151,40 +151,8 @@ async function compile(resolved: ResolvedVersion, body: Record<string, unknown>,
   }
 }
 
-/** Reads the request body, refusing (413) past the limit without buffering the excess. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (declared > limit) {
-    req.resume();
-    return Promise.reject(new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once("error", reject);
-  });
-}
-
 function parseJsonObject(raw: Buffer): Record<string, unknown> {
-  // Decoding would silently turn invalid bytes into U+FFFD and store them: refuse instead.
-  if (!isUtf8(raw)) throw new AppError("BAD_REQUEST", "request body is not valid UTF-8");
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw new AppError("BAD_REQUEST", "request body is not valid JSON");
-  }
+  const body = parseJsonBody(raw);
   if (!isPlainObject(body)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
   // Compilation walks inputs and messages; a hostile depth must stop here, not in a stack overflow.
   if (jsonDepth(body) > MAX_BODY_DEPTH) throw new AppError("BAD_REQUEST", `request body nests deeper than ${MAX_BODY_DEPTH} levels`);

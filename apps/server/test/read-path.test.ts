@@ -1,0 +1,207 @@
+// The prompt-fetch read path: the hot REST routes answered ahead of Express (same contract, headers and
+// errors as the Express mount), the resolved-environment cache (invalidated by every change, on this
+// replica at once and on others through the deployment feed) and the version copy kept in each pointer.
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+
+const ORIGIN = "https://app.example.com";
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ PROMPTREG_CORS_ORIGINS: ORIGIN });
+});
+afterAll(async () => server.stop());
+
+async function createPrompt(target: TestServer, name: string) {
+  const res = await target.rest("POST", "/v1/prompt-2025", { name, promptBody: sampleBody() });
+  expect(res.status, res.text).toBe(201);
+  return res.body.data as { id: string; versionId: string };
+}
+
+async function newVersion(target: TestServer, promptId: string, baseId: string, temperature: number, environment?: string) {
+  const res = await target.rest("POST", "/v1/prompt-2025/update", {
+    promptId,
+    promptVersionId: baseId,
+    newMajorVersion: false,
+    commitMessage: `t=${temperature}`,
+    promptBody: sampleBody({ temperature }),
+    ...(environment ? { environment } : {}),
+  });
+  expect(res.status, res.text).toBe(201);
+  return (res.body.data as { id: string }).id;
+}
+
+/** POSTs `body` as plain JSON (the hot path) or gzip-compressed (left to Express, which inflates it). */
+async function post(path: string, body: unknown, via: "hot" | "express", headers: Record<string, string> = {}) {
+  const json = JSON.stringify(body);
+  const response = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      "content-type": "application/json",
+      ...(via === "express" ? { "content-encoding": "gzip" } : {}),
+      ...headers,
+    },
+    body: via === "express" ? gzipSync(json) : json,
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+const ENVIRONMENT_VERSION = "/v2/prompt-2025/query/environment-version";
+
+describe("hot routes answer exactly as the Express mount does", () => {
+  it("same data, same headers (helmet, CORS, request id), whichever path answers", async () => {
+    const { id, versionId } = await createPrompt(server, "parity");
+    const hot = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { origin: ORIGIN });
+    const viaExpress = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "express", { origin: ORIGIN });
+    expect(hot.status).toBe(200);
+    expect(viaExpress.status).toBe(200);
+    expect(hot.body.data).toMatchObject({ id: versionId, environments: ["production"], prompt_body: sampleBody() });
+    const withoutUrl = ({ s3_url: _url, ...rest }: Record<string, unknown>) => rest;
+    expect(withoutUrl(hot.body.data)).toEqual(withoutUrl(viaExpress.body.data));
+    expect(hot.body.error).toBeNull();
+
+    // The two answers did come from the two paths: Express adds an ETag, the hot path does not (a POST
+    // answer is not cached by HTTP caches). The rest of the header names, and the security headers' values, are the same.
+    const names = (h: Headers) => [...h.keys()].filter((k) => !["etag", "keep-alive", "connection"].includes(k)).sort();
+    expect(viaExpress.headers.get("etag")).toBeTruthy();
+    expect(hot.headers.get("etag")).toBeNull();
+    expect(names(hot.headers)).toEqual(names(viaExpress.headers));
+    for (const name of ["content-security-policy", "strict-transport-security", "x-frame-options", "x-content-type-options", "content-type", "access-control-allow-origin", "access-control-expose-headers", "vary"]) {
+      expect(hot.headers.get(name), name).toBe(viaExpress.headers.get(name));
+    }
+    expect(hot.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    expect(hot.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("same errors: contract violations, unknown prompts, missing keys, bad JSON, non-JSON bodies", async () => {
+    const cases: Array<[body: unknown, headers: Record<string, string>, status: number]> = [
+      [{ promptId: 42, environment: "production" }, {}, 400],
+      [{ promptId: "nope00", environment: "production" }, {}, 404],
+      [{ promptId: { $gt: "" }, environment: "production" }, {}, 400],
+      [{ promptId: "nope00", environment: "production" }, { authorization: "Bearer prk_wrong" }, 401],
+    ];
+    for (const [body, headers, status] of cases) {
+      const hot = await post(ENVIRONMENT_VERSION, body, "hot", headers);
+      const viaExpress = await post(ENVIRONMENT_VERSION, body, "express", headers);
+      expect(hot.status, JSON.stringify(body)).toBe(status);
+      expect(hot.body).toEqual(viaExpress.body);
+      expect(hot.body.data).toBeNull();
+    }
+
+    const badJson = await fetch(`${server.url}${ENVIRONMENT_VERSION}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: '{"promptId": ',
+    });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toEqual({ data: null, error: "request body is not valid JSON" });
+
+    const invalidUtf8 = await fetch(`${server.url}${ENVIRONMENT_VERSION}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+    });
+    expect(invalidUtf8.status).toBe(400);
+    expect(await invalidUtf8.json()).toEqual({ data: null, error: "request body is not valid UTF-8" });
+
+    const text = await fetch(`${server.url}${ENVIRONMENT_VERSION}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "text/plain" },
+      body: "hello",
+    });
+    expect(text.status).toBe(400);
+    expect(((await text.json()) as { error: string }).error).toContain("Content-Type: application/json");
+
+    const tooLarge = await fetch(`${server.url}${ENVIRONMENT_VERSION}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ promptId: "x", environment: "production", pad: "x".repeat(2_000_000) }),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { data: unknown }).data).toBeNull();
+  });
+
+  it("counts against the same rate limit as every other API call", async () => {
+    const limited = await startTestServer({ PROMPTREG_RATE_LIMIT_PER_MINUTE: "3" });
+    try {
+      const key = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
+      const body = JSON.stringify({ promptId: "nope00", environment: "production" });
+      expect((await fetch(`${limited.url}/v1/prompt-2025/count`, { headers: key })).status).toBe(200);
+      expect((await fetch(`${limited.url}${ENVIRONMENT_VERSION}`, { method: "POST", headers: key, body })).status).toBe(404);
+      expect((await fetch(`${limited.url}${ENVIRONMENT_VERSION}`, { method: "POST", headers: key, body })).status).toBe(404);
+      const refused = await fetch(`${limited.url}${ENVIRONMENT_VERSION}`, { method: "POST", headers: key, body });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(((await refused.json()) as { error: string }).error).toContain("rate limit exceeded");
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe("resolved environments are cached and every change invalidates them", () => {
+  it("a move, a new deployed version and a prompt deletion are visible on the next fetch", async () => {
+    const { id, versionId } = await createPrompt(server, "moves");
+    const fetchProduction = () => server.rest("POST", "/v1/prompt-2025/query/production-version", { promptId: id });
+    expect((await fetchProduction()).body.data.id).toBe(versionId);
+    expect((await fetchProduction()).body.data.id).toBe(versionId); // now from the cache
+
+    const v2 = await newVersion(server, id, versionId, 0.5, "production");
+    const moved = await fetchProduction();
+    expect(moved.body.data).toMatchObject({ id: v2, environments: ["production"], minor_version: 1 });
+
+    // Another environment pointing at the same version changes its `environments` list.
+    expect((await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: v2, environment: "staging" })).status).toBe(200);
+    expect((await fetchProduction()).body.data.environments).toEqual(["production", "staging"]);
+
+    expect((await server.rest("DELETE", `/v1/prompt-2025/${id}`)).status).toBe(200);
+    const gone = await fetchProduction();
+    expect(gone.status).toBe(404);
+    expect(gone.body).toEqual({ data: null, error: expect.stringContaining(id) });
+  });
+
+  it("another replica's move reaches this replica's cache with its next feed poll; Cache-Control: no-cache reads through at once", async () => {
+    // Replica B polls the feed only when the test says so.
+    const replicaB = await startTestServer({ MONGODB_DB: server.dbName, PROMPTREG_DEPLOYMENT_POLL_MS: "60000" });
+    try {
+      const { id, versionId } = await createPrompt(server, "replicas");
+      const fromB = (headers: Record<string, string> = {}) =>
+        fetch(`${replicaB.url}/v1/prompt-2025/query/environment-version`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", ...headers },
+          body: JSON.stringify({ promptId: id, environment: "production" }),
+        }).then(async (r) => ((await r.json()) as { data: { id: string } }).data.id);
+      expect(await fromB()).toBe(versionId);
+
+      const v2 = await newVersion(server, id, versionId, 0.7, "production");
+      expect(await fromB()).toBe(versionId); // B has not heard of it yet: the cache answers
+      expect(await fromB({ "cache-control": "no-cache" })).toBe(v2);
+      expect(await fromB()).toBe(v2); // the fresh read refreshed the cache
+
+      const v3 = await newVersion(server, id, v2, 0.8, "production");
+      expect(await fromB()).toBe(v2);
+      await replicaB.services.deploymentFeed.poll();
+      expect(await fromB()).toBe(v3);
+    } finally {
+      await replicaB.stop();
+    }
+  });
+});
+
+describe("pointers keep a copy of their version", () => {
+  it("the copy is the stored version; a pointer without one (written before copies) still resolves", async () => {
+    const { id, versionId } = await createPrompt(server, "copies");
+    const db = await server.rawDb();
+    const pointer = await db.collection("environments").findOne({ _id: `${id}:production` as never });
+    const version = await db.collection("versions").findOne({ _id: versionId as never });
+    expect(pointer?.["version"]).toEqual(version);
+
+    await db.collection("environments").updateOne({ _id: `${id}:production` as never }, { $unset: { version: "" } });
+    const res = await server.rest("POST", ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, {});
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
+    const fresh = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { "cache-control": "no-cache" });
+    expect(fresh.body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
+  });
+});
