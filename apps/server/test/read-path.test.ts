@@ -189,19 +189,25 @@ describe("resolved environments are cached and every change invalidates them", (
   });
 });
 
-describe("pointers keep a copy of their version", () => {
-  it("the copy is the stored version; a pointer without one (written before copies) still resolves", async () => {
+describe("each pointer's version is copied under the pointer's key", () => {
+  it("the copy is the stored version; a missing or lagging copy is never served", async () => {
     const { id, versionId } = await createPrompt(server, "copies");
     const db = await server.rawDb();
-    const pointer = await db.collection("environments").findOne({ _id: `${id}:production` as never });
-    const version = await db.collection("versions").findOne({ _id: versionId as never });
-    expect(pointer?.["version"]).toEqual(version);
+    const copies = db.collection("pointer_copies");
+    const key = { _id: `${id}:production` as never };
+    const copy = await copies.findOne(key);
+    expect(copy?.["version"]).toEqual(await db.collection("versions").findOne({ _id: versionId as never }));
+    // The pointer documents stay small: scans of a prompt's environments never carry bodies.
+    expect(await db.collection("environments").findOne(key)).not.toHaveProperty("version");
 
-    await db.collection("environments").updateOne({ _id: `${id}:production` as never }, { $unset: { version: "" } });
-    const res = await server.rest("POST", ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, {});
-    expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
-    const fresh = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { "cache-control": "no-cache" });
-    expect(fresh.body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
+    const fetchFresh = () => post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { "cache-control": "no-cache" });
+    await copies.deleteOne(key); // a pointer written before copies were kept
+    expect((await fetchFresh()).body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
+
+    // A copy that lags its pointer (its mover died between the two writes) names another version.
+    const v2 = await newVersion(server, id, versionId, 0.4);
+    const v2Doc = await db.collection("versions").findOne({ _id: v2 as never });
+    await copies.replaceOne(key, { orgId: "default", promptId: id, environment: "production", version: v2Doc }, { upsert: true });
+    expect((await fetchFresh()).body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
   });
 });

@@ -1,4 +1,4 @@
-import type { Collection, Document, Filter, FindOptions } from "mongodb";
+import type { Collection, Document, Filter } from "mongodb";
 import type { TenantScope } from "./scope.js";
 
 /**
@@ -12,8 +12,7 @@ export async function findOwnedById<T extends Document & { _id: string; orgId: s
   collection: Collection<T>,
   scope: TenantScope,
   id: string,
-  options?: FindOptions,
 ): Promise<T | null> {
-  const doc = await collection.findOne<T>({ _id: id } as Filter<T>, options);
+  const doc = (await collection.findOne({ _id: id } as Filter<T>)) as T | null;
   return doc && doc.orgId === scope.orgId ? doc : null;
 }

@@ -71,16 +71,20 @@ export interface EnvironmentDoc {
   environment: string;
   /** null once removed (kept as a tombstone so `revision` keeps counting). */
   versionId: string | null;
-  /**
-   * A copy of the version `versionId` names (versions are immutable, so it cannot go stale): resolution
-   * reads the pointer alone. Absent on pointers written before copies were kept.
-   */
-  version?: VersionDoc | null;
   revision: number;
   updatedAt: Date;
   updatedByKeyId: string | null;
   /** Set when the prompt is deleted, so its environments leave the distinct list. */
   promptDeleted?: boolean;
+}
+
+/** The version an environment pointer points at, copied under the pointer's `_id` (see pointer-copies). */
+export interface PointerCopyDoc {
+  _id: string;
+  orgId: string;
+  promptId: string;
+  environment: string;
+  version: VersionDoc;
 }
 
 export interface DeploymentDoc {

@@ -1,15 +1,12 @@
 import type { Collection, Db } from "mongodb";
 import type { TEnvironmentPointer } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
-import type { EnvironmentDoc, VersionDoc } from "./documents.js";
+import type { EnvironmentDoc } from "./documents.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
 
 export const environmentKey = (promptId: string, environment: string) => `${promptId}:${environment}`;
-
-/** Pointer reads that do not need the version snapshot leave it in the database. */
-const WITHOUT_SNAPSHOT = { projection: { version: 0 } } as const;
 
 /** A pointer as last materialised: revision 0 and no version when it was never set. */
 export interface PointerState {
@@ -22,10 +19,6 @@ export interface PointerState {
  * the source of truth (see EnvironmentsService.move); this document materialises its latest entry and is
  * only ever advanced by compare-and-set on `revision`, so every writer of a given transition writes the
  * same values and no concurrent update can be lost.
- *
- * Each pointer also carries a copy of the version it points at (`version`). Versions are immutable, so the
- * copy can never go stale, and resolving an environment is then one read by `_id` instead of two reads in
- * sequence (pointer, then version): the hot path of every SDK that fetches its prompt.
  */
 export function createEnvironmentsRepository(db: Db) {
   const collection: Collection<EnvironmentDoc> = db.collection("environments");
@@ -43,7 +36,7 @@ export function createEnvironmentsRepository(db: Db) {
     },
 
     async state(scope: TenantScope, promptId: string, environment: string): Promise<PointerState> {
-      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment), WITHOUT_SNAPSHOT);
+      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
       return { versionId: doc?.versionId ?? null, revision: doc?.revision ?? 0 };
     },
 
@@ -56,16 +49,10 @@ export function createEnvironmentsRepository(db: Db) {
       promptId: string,
       environment: string,
       fromRevision: number,
-      to: { version: VersionDoc | null; at: Date; keyId: string | null },
+      to: { versionId: string | null; at: Date; keyId: string | null },
     ): Promise<void> {
       const _id = environmentKey(promptId, environment);
-      const fields = {
-        versionId: to.version?._id ?? null,
-        version: to.version,
-        revision: fromRevision + 1,
-        updatedAt: to.at,
-        updatedByKeyId: to.keyId,
-      };
+      const fields = { versionId: to.versionId, revision: fromRevision + 1, updatedAt: to.at, updatedByKeyId: to.keyId };
       if (fromRevision === 0) {
         try {
           await collection.insertOne({ _id, orgId: scope.orgId, promptId, environment, ...fields });
@@ -78,30 +65,15 @@ export function createEnvironmentsRepository(db: Db) {
     },
 
     async get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
-      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment), WITHOUT_SNAPSHOT);
-      if (!doc?.versionId) return null;
-      return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
-    },
-
-    /**
-     * The pointer with its copy of the version. `version` is null when the pointer predates the copies
-     * (the caller then reads the version by id).
-     */
-    async getWithVersion(
-      scope: TenantScope,
-      promptId: string,
-      environment: string,
-    ): Promise<{ versionId: string; version: VersionDoc | null } | null> {
       const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
       if (!doc?.versionId) return null;
-      const copy = doc.version?._id === doc.versionId ? doc.version : null;
-      return { versionId: doc.versionId, version: copy };
+      return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
     },
 
     /** Every live pointer of a prompt. A prompt has a handful of environments, so this is small. */
     async listForPrompt(scope: TenantScope, promptId: string): Promise<TEnvironmentPointer[]> {
       const docs = await collection
-        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } }, WITHOUT_SNAPSHOT)
+        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
         .sort({ environment: 1 })
         .toArray();
       return docs.map((d) => ({ environment: d.environment, versionId: d.versionId!, updatedAt: d.updatedAt.toISOString() }));

@@ -6,6 +6,7 @@ import { createDeploymentClockRepository } from "./deployment-clock.repository.j
 import { createDeploymentsRepository } from "./deployments.repository.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
 import { createOrganizationsRepository } from "./organizations.repository.js";
+import { createPointerCopiesRepository } from "./pointer-copies.repository.js";
 import { createPromptChangesRepository } from "./prompt-changes.repository.js";
 import { createPromptsRepository } from "./prompts.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
@@ -21,6 +22,7 @@ export function createRepositories(db: Db) {
     prompts: createPromptsRepository(db),
     versions: createVersionsRepository(db),
     environments: createEnvironmentsRepository(db),
+    pointerCopies: createPointerCopiesRepository(db),
     deployments: createDeploymentsRepository(db),
     deploymentClock: createDeploymentClockRepository(db),
     promptChanges: createPromptChangesRepository(db),

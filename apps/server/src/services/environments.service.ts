@@ -65,8 +65,8 @@ export function createEnvironmentsService(
         if (expected !== undefined && current.versionId !== expected) {
           throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
         }
-        const change = { version: target, at: new Date(), keyId: scope.keyId };
         const targetId = target?._id ?? null;
+        const change = { versionId: targetId, at: new Date(), keyId: scope.keyId };
         let entry: TDeployment;
         try {
           entry = await repos.deployments.append(scope, {
@@ -83,15 +83,16 @@ export function createEnvironmentsService(
           if (!isDuplicateKeyError(error)) throw error;
           const winner = await repos.deployments.atRevision(scope, promptId, environment, current.revision + 1);
           if (winner) {
-            const version = winner.versionId === null ? null : await repos.versions.findById(scope, winner.versionId);
             await repos.environments.advance(scope, promptId, environment, current.revision, {
-              version,
+              versionId: winner.versionId,
               at: winner.at,
               keyId: winner.keyId,
             });
           }
           continue;
         }
+        // The copy first: once the pointer names the version, readers find its copy in the same round trip.
+        if (target) await repos.pointerCopies.put(scope, promptId, environment, target);
         await repos.environments.advance(scope, promptId, environment, current.revision, change);
         await repos.deploymentClock.tick();
         events.publish({
@@ -111,24 +112,24 @@ export function createEnvironmentsService(
 
   /**
    * The version an environment points at, and its stored document (for callers that also answer the
-   * body); 404 naming the environment when nothing is deployed there. One round trip of three reads by
-   * `_id` or by a prompt's few pointers: the prompt (visibility), the pointer with its copy of the
-   * version, and the prompt's pointers (the version's environments).
+   * body); 404 naming the environment when nothing is deployed there. One round trip of three reads: the
+   * prompt (visibility) and the copy of the pointed version by `_id`, and the prompt's pointers (the
+   * pointer itself, and the version's other environments). A copy that lags the pointer costs a fourth.
    */
   async function readResolved(scope: RequestScope, input: TEnvironmentRef): Promise<StoredVersion> {
-    const [prompt, pointer, pointers] = await Promise.all([
+    const [prompt, pointers, copy] = await Promise.all([
       lookup.visiblePrompt(scope, input.promptId),
-      repos.environments.getWithVersion(scope, input.promptId, input.environment),
       repos.environments.listForPrompt(scope, input.promptId),
+      repos.pointerCopies.get(scope, input.promptId, input.environment),
     ]);
+    const pointer = pointers.find((p) => p.environment === input.environment);
     if (!pointer) {
       throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
     }
     const doc =
-      pointer.version && !prompt.hiddenVersionIds.includes(pointer.versionId)
-        ? pointer.version
+      copy?._id === pointer.versionId && copy.promptId === prompt._id && !prompt.hiddenVersionIds.includes(copy._id)
+        ? copy
         : await lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId);
-    if (doc.promptId !== prompt._id) throw new AppError("NOT_FOUND", `prompt version ${pointer.versionId} not found`);
     const environments = pointers.filter((p) => p.versionId === doc._id).map((p) => p.environment);
     return Object.freeze({ version: Object.freeze(toPromptVersion(doc, environments)), doc: Object.freeze(doc) });
   }

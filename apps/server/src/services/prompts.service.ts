@@ -147,6 +147,7 @@ export function createPromptsService(
 
 async function discardAbandoned(repos: Repositories, scope: { orgId: string }, promptId: string): Promise<void> {
   await repos.environments.deleteOfAbandonedPrompt(scope, promptId);
+  await repos.pointerCopies.deleteOfAbandonedPrompt(scope, promptId);
   await repos.versions.deleteOfAbandonedPrompt(scope, promptId);
   await repos.prompts.deletePending(scope, promptId);
 }
