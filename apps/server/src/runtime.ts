@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
 import { createRequestListener } from "./app.js";
+import { answerClientErrorsAsJson } from "./http/client-errors.js";
 import { createUpstreamClient } from "./gateway/upstream.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
@@ -52,6 +53,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const upstream = metrics.instrumentUpstream(createUpstreamClient(config.upstream));
     const observability = createObservability(logger, metrics);
     const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability }));
+    answerClientErrorsAsJson(server);
     server.listen(config.port, config.host);
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;

@@ -54,6 +54,23 @@ describe("encoding", () => {
 });
 
 describe("size and shape", () => {
+  it("a request line or headers past Node's limit get a JSON 431; malformed HTTP a JSON 400", async () => {
+    const long = await fetch(`${server.url}/v1/prompt-2025/id/${"x".repeat(20_000)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(long.status).toBe(431);
+    expect(await long.json()).toEqual({ data: null, error: expect.stringContaining("larger than") });
+
+    const { connect } = await import("node:net");
+    const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+    socket.write("NOT HTTP AT ALL\r\n\r\n");
+    const answer = await new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (chunk) => (text += String(chunk)));
+      socket.on("close", () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.slice(answer.indexOf("\r\n\r\n") + 4)).toBe('{"data":null,"error":"malformed HTTP request"}');
+  });
+
   it("a template with 10,000 variables is refused with 422", async () => {
     const content = Array.from({ length: 10_000 }, (_, i) => `{{hc:v${i}:string}}`).join(" ");
     const res = await server.rest("POST", "/v1/prompt-2025", { name: "many", promptBody: sampleBody({ messages: [{ role: "user", content }] }) });
