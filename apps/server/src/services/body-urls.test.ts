@@ -27,4 +27,16 @@ describe("signed body URLs", () => {
     expect(signer.verify("v1", "1e99", signature, now)).toBe(false);
     expect(signer.verify("v1", expires, "short", now)).toBe(false);
   });
+
+  it("hands out one URL per version and base within a minute, a new one (still valid) after it", () => {
+    const first = signer.sign("http://h", "v1", now);
+    expect(signer.sign("http://h", "v1", now + 30_000)).toBe(first);
+    expect(signer.sign("http://other", "v1", now)).not.toBe(first);
+    const later = signer.sign("http://h", "v1", now + 61_000);
+    expect(later).not.toBe(first);
+    const { expires, signature } = parts(later);
+    expect(signer.verify("v1", expires, signature, now + 61_000)).toBe(true);
+    // Back to an earlier minute (clock skew in a test): still that minute's URL, not the memo's.
+    expect(signer.sign("http://h", "v1", now)).toBe(first);
+  });
 });
