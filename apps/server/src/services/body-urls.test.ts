@@ -29,14 +29,15 @@ describe("signed body URLs", () => {
   });
 
   it("hands out one URL per version and base within a minute, a new one (still valid) after it", () => {
-    const first = signer.sign("http://h", "v1", now);
-    expect(signer.sign("http://h", "v1", now + 30_000)).toBe(first);
-    expect(signer.sign("http://other", "v1", now)).not.toBe(first);
-    const later = signer.sign("http://h", "v1", now + 61_000);
+    const t0 = now + 1_000; // 1 s into a minute: t0 and t0 + 30 s round up to the same expiry
+    const first = signer.sign("http://h", "v1", t0);
+    expect(signer.sign("http://h", "v1", t0 + 30_000)).toBe(first);
+    expect(signer.sign("http://other", "v1", t0)).not.toBe(first);
+    const later = signer.sign("http://h", "v1", t0 + 61_000);
     expect(later).not.toBe(first);
     const { expires, signature } = parts(later);
-    expect(signer.verify("v1", expires, signature, now + 61_000)).toBe(true);
+    expect(signer.verify("v1", expires, signature, t0 + 61_000)).toBe(true);
     // Back to an earlier minute (clock skew in a test): still that minute's URL, not the memo's.
-    expect(signer.sign("http://h", "v1", now)).toBe(first);
+    expect(signer.sign("http://h", "v1", t0)).toBe(first);
   });
 });
