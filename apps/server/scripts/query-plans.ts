@@ -169,7 +169,7 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await services.versions.byId(scope, minor.id);
     await services.versions.doc(scope, minor.id);
     await services.versions.totals(scope, { promptId: prompt.id });
-    await services.versions.bodyBySignedUrl(minor.id);
+    await services.resolution.bodyForSignedUrl(minor.id);
     await services.environments.set(scope, { promptId: prompt.id, versionId: minor.id, environment: "dev" });
     await services.environments.remove(scope, { promptId: prompt.id, versionId: minor.id, environment: "dev" });
     await services.environments.versionFor(scope, { promptId: prompt.id, environment: "staging" });

@@ -211,3 +211,39 @@ describe("each pointer's version is copied under the pointer's key", () => {
     expect((await fetchFresh()).body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
   });
 });
+
+describe("signed body URLs (Helicone SDK's second request) are answered from the resolution cache", () => {
+  it("exactly as stored, and gone at once when the version is hidden or the prompt deleted", async () => {
+    const { id, versionId } = await createPrompt(server, "signed");
+    const v2 = await newVersion(server, id, versionId, 0.25);
+    const urlOf = async (version: string) =>
+      (await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: version })).body.data.s3_url as string;
+    const [url1, url2] = [await urlOf(versionId), await urlOf(v2)];
+    const stored = (await (await server.rawDb()).collection("versions").findOne({ _id: v2 as never }))?.["body"] as string;
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(url2);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(stored);
+    }
+    expect(JSON.parse(stored)).toEqual(sampleBody({ temperature: 0.25 }));
+    expect((await server.rest("DELETE", `/v1/prompt-2025/${id}/${v2}`)).status).toBe(200);
+    expect((await fetch(url2)).status).toBe(404);
+    expect((await fetch(url1)).status).toBe(200);
+    expect((await server.rest("DELETE", `/v1/prompt-2025/${id}`)).status).toBe(200);
+    expect((await fetch(url1)).status).toBe(404);
+  });
+});
+
+describe("the version cache is shared by organizations without leaking or poisoning", () => {
+  it("another organization asking for a version id first does not make it missing for its owner", async () => {
+    const other = await server.createOrg("poisoner");
+    const { id, versionId } = await createPrompt(server, "owned");
+    // The other organization names one of its own prompts with the owner's version id.
+    const { id: otherPrompt } = (await server.rest("POST", "/v1/prompt-2025", { name: "mine", promptBody: sampleBody() }, { key: other.key })).body.data as { id: string };
+    const resolve = (orgId: string, promptId: string) => server.services.resolution.resolve({ orgId }, { promptId, versionId });
+    await expect(resolve(other.orgId, otherPrompt)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // A tenant-scoped load would have cached "missing" under the version id for everyone.
+    expect((await resolve("default", id)).versionId).toBe(versionId);
+    await expect(resolve(other.orgId, otherPrompt)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});

@@ -46,11 +46,12 @@ export function createVersionsRepository(db: Db) {
     },
 
     /**
-     * Not tenant-scoped on purpose: a signed body URL is its own credential and carries no API key. The
-     * caller verifies the signature first and then checks visibility in the owner's scope.
+     * Not tenant-scoped on purpose, for callers that check the owner themselves: a signed body URL is its
+     * own credential and carries no API key, and the resolution cache is keyed by version id alone (it
+     * compares the owner with the caller's organization on every use).
      */
-    async findOwnerForSignedUrl(versionId: string): Promise<{ orgId: string } | null> {
-      return collection.findOne({ _id: versionId }, { projection: { orgId: 1 } });
+    async findByIdAnyOrganization(versionId: string): Promise<VersionDoc | null> {
+      return collection.findOne({ _id: versionId });
     },
 
     /** Highest minor within a major, hidden versions included: a number once given is never reused. */

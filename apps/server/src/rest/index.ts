@@ -22,7 +22,7 @@ export function createRestRouter(services: Services, publicUrl: string | undefin
     if (!services.bodyUrls.verify(versionId, str(expires), str(signature))) {
       throw new AppError("FORBIDDEN", "signature missing, invalid or expired");
     }
-    const body = await services.versions.bodyBySignedUrl(versionId);
+    const body = await services.resolution.bodyForSignedUrl(versionId);
     res.status(200).type("application/json").set("cache-control", "private, max-age=60").send(body);
   });
 

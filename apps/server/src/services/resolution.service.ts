@@ -13,6 +13,8 @@ export interface ResolvedVersion {
   major: number;
   minor: number;
   body: Readonly<TPromptBody>;
+  /** The body as stored (JSON text), for answers that hand it out as is. */
+  bodyText: string;
   partials: readonly TPromptPartialRef[];
   /** Analysed once per version (the version is immutable), so each request only substitutes. */
   prepared: PreparedTemplate;
@@ -67,9 +69,11 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
       return (await repos.environments.get(scope, promptId, environment))?.versionId ?? null;
     });
 
-  const version = (scope: TenantScope, versionId: string) =>
+  // Keyed by version id alone and loaded whatever its organization: callers compare `orgId` with their
+  // own on every use. (A tenant-scoped load would cache another organization's miss under the same key.)
+  const version = (versionId: string) =>
     versions.getOrLoad(versionId, async () => {
-      const doc = await repos.versions.findById(scope, versionId);
+      const doc = await repos.versions.findByIdAnyOrganization(versionId);
       if (!doc) return null;
       const prepared = prepareTemplate(JSON.parse(doc.body) as TPromptBody);
       return Object.freeze({
@@ -79,6 +83,7 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
         major: doc.major,
         minor: doc.minor,
         body: prepared.body,
+        bodyText: doc.body,
         partials: doc.partials,
         prepared,
       });
@@ -101,12 +106,25 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
       } else {
         versionId = request.versionId;
       }
-      const resolved = state.hiddenVersionIds.has(versionId) ? null : await version(scope, versionId);
+      const resolved = state.hiddenVersionIds.has(versionId) ? null : await version(versionId);
       // A cached version of another organization is as absent as a missing one.
       if (!resolved || resolved.orgId !== scope.orgId || resolved.promptId !== promptId) {
         throw new AppError("NOT_FOUND", `version ${versionId} of prompt ${promptId} not found`);
       }
       return resolved;
+    },
+
+    /**
+     * The body a signed body URL names (the URL's signature, checked by the caller, is the credential), if
+     * the version is visible: the second request of Helicone's SDK on every prompt fetch, so cached too.
+     */
+    async bodyForSignedUrl(versionId: string): Promise<string> {
+      const resolved = await version(versionId);
+      const state = resolved ? await promptState({ orgId: resolved.orgId }, resolved.promptId) : undefined;
+      if (!resolved || !state?.visible || state.hiddenVersionIds.has(versionId)) {
+        throw new AppError("NOT_FOUND", `prompt version ${versionId} not found`);
+      }
+      return resolved.bodyText;
     },
 
     stats() {

@@ -177,12 +177,6 @@ export function createVersionsService(
     withDoc,
 
     /** The raw body behind a signed URL (verified by the caller); the version must still be visible. */
-    async bodyBySignedUrl(versionId: string): Promise<string> {
-      const owner = await repos.versions.findOwnerForSignedUrl(versionId);
-      if (!owner) throw notFound(`prompt version ${versionId}`);
-      return (await lookup.visibleVersion({ orgId: owner.orgId }, versionId)).version.body;
-    },
-
     /** The stored document (for the body and the legacy fields), visible versions only. */
     async doc(scope: RequestScope, versionId: string): Promise<VersionDoc> {
       return (await lookup.visibleVersion(scope, versionId)).version;
