@@ -38,8 +38,15 @@ const gateway = (promptId: string, key = ADMIN_KEY) =>
 
 describe("database outage", () => {
   it("answers 503, keeps the gateway serving cached prompts, and recovers by itself", async () => {
-    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "resilient", promptBody: sampleBody() })).body.data;
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "resilient", promptBody: sampleBody() })).body.data;
     expect((await gateway(id, memberKey)).status).toBe(200); // warms the key, pointer and version caches
+    const fetchPrompt = (headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/v2/prompt-2025/query/environment-version`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${memberKey}`, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ promptId: id, environment: "production" }),
+      });
+    expect((await fetchPrompt()).status).toBe(200); // and the REST prompt fetch's
 
     await db.stop();
 
@@ -57,6 +64,15 @@ describe("database outage", () => {
     const served = await gateway(id, memberKey);
     expect(served.status).toBe(200);
     expect(served.headers.get("x-prompt-id")).toBe(id);
+
+    // So is the REST prompt fetch (an SDK's), unless the caller insists on a database read.
+    const fetched = await fetchPrompt();
+    expect(fetched.status).toBe(200);
+    expect(((await fetched.json()) as { data: { id: string } }).data.id).toBe(versionId);
+    const insisted = await fetchPrompt({ "cache-control": "no-cache" });
+    expect(insisted.status).toBe(503);
+    expect(await insisted.json()).toEqual({ data: null, error: "database unavailable; try again shortly" });
+    expect((await fetchPrompt()).status).toBe(200); // the failed read-through left the cached answer
 
     // An uncached prompt cannot be served: 503 in OpenAI's shape.
     const unknown = await gateway("zzzzzz");

@@ -233,8 +233,7 @@ function createResolvedCache(events: DeploymentEvents, options: EnvironmentsOpti
     get(orgId: string, promptId: string, environment: string, fresh: boolean, load: () => Promise<StoredVersion>) {
       const prompt = promptKey(orgId, promptId);
       const key = `${prompt}\u0000${generations.get(prompt) ?? 0}\u0000${environment}`;
-      if (fresh) entries.delete(key);
-      return entries.getOrLoad(key, load);
+      return fresh ? entries.reload(key, load) : entries.getOrLoad(key, load);
     },
   };
 }

@@ -49,6 +49,21 @@ describe("ExpiringCache", () => {
     await expect(cache.getOrLoad("k", () => Promise.reject(outage))).rejects.toBe(outage);
   });
 
+  it("reload reads past a fresh entry and stores the answer; a failed reload keeps the old entry", async () => {
+    const cache = new ExpiringCache<string>(10, 1000);
+    await cache.getOrLoad("k", async () => "a");
+    expect(await cache.reload("k", async () => "b")).toBe("b");
+    expect(cache.get("k")).toBe("b");
+    await expect(cache.reload("k", () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    expect(cache.get("k")).toBe("b");
+    const slow = deferred<string>();
+    const overtaken = cache.reload("k", () => slow.promise);
+    cache.delete("k");
+    slow.resolve("stale");
+    expect(await overtaken).toBe("stale");
+    expect(cache.get("k")).toBeUndefined();
+  });
+
   it("evicts the least recently used entry", async () => {
     const cache = new ExpiringCache<number>(2, 1000);
     await cache.getOrLoad("a", async () => 1);

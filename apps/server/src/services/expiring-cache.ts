@@ -63,6 +63,18 @@ export class ExpiringCache<V> {
     return promise;
   }
 
+  /**
+   * Loads past the cached entry (a caller that wants the source's answer) and stores the result. A failed
+   * load leaves the entry as it was, so other callers keep their stale-if-error answer.
+   */
+  async reload(key: string, load: () => Promise<V>): Promise<V> {
+    this.misses++;
+    const epoch = this.#epoch(key);
+    const value = await load();
+    if (this.#epoch(key) === epoch) this.set(key, value);
+    return value;
+  }
+
   set(key: string, value: V): void {
     if (this.maxEntries <= 0 || this.ttlMs <= 0) return;
     this.#entries.delete(key);
