@@ -10,6 +10,7 @@ import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
 import { createDashboardRouter } from "./http/dashboard.js";
+import { requireBearerToken } from "./http/bearer-token.js";
 import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
 import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
 import { requestId } from "./http/request-id.js";
@@ -105,7 +106,7 @@ export function createApp({ config, services, database, logger, upstream, observ
     const ready = await database.ping();
     res.status(ready ? 200 : 503).json(ready ? { status: "ready" } : { status: "unavailable", error: "database unreachable" });
   });
-  app.get("/metrics", observed.metricsHandler);
+  app.get("/metrics", requireBearerToken(config.metricsToken, "GET /metrics"), observed.metricsHandler);
   // GET /openapi.json and the interactive docs at GET /docs.
   app.use(createApiDocsRouter());
 

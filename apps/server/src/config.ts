@@ -29,6 +29,7 @@ const ZEnv = z.object({
     .preprocess(emptyAsUndefined, z.string().optional())
     .transform((v) => (v ? v.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean) : []))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: "each CORS origin must be an http(s) origin" }))),
+  PROMPTREG_METRICS_TOKEN: optionalString(z.string().min(16, "must be at least 16 characters")),
   FERRETDB_BIN: optionalString(z.string()),
   PROMPTREG_DASHBOARD_DIR: z.string().min(1).default(join(repoRoot, "apps", "dashboard", "dist")),
   OPENAI_API_KEY: optionalString(z.string()),
@@ -63,6 +64,8 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   /** Browser origins allowed to call the API (CORS); none by default: same origin only. */
   corsOrigins: readonly string[];
+  /** When set, GET /metrics wants `Authorization: Bearer <token>`; open otherwise (scrape it internally). */
+  metricsToken: string | undefined;
   ferretdbBin: string | undefined;
   /** The dashboard's production build, served at `/` when the directory exists. */
   dashboardDir: string;
@@ -107,6 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.PROMPTREG_TRUST_PROXY,
     rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,
     corsOrigins: Object.freeze(e.PROMPTREG_CORS_ORIGINS),
+    metricsToken: e.PROMPTREG_METRICS_TOKEN,
     ferretdbBin: e.FERRETDB_BIN,
     dashboardDir: e.PROMPTREG_DASHBOARD_DIR,
     upstream: Object.freeze({

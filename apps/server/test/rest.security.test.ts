@@ -1,6 +1,6 @@
 // Authentication, key management and tenant isolation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -145,5 +145,28 @@ describe("responses carry no internals", () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-powered-by")).toBeNull();
+  });
+});
+
+describe("operator endpoints", () => {
+  it("GET /metrics wants the metrics token when one is configured (no API key opens it)", async () => {
+    const guarded = await startTestServer({ PROMPTREG_METRICS_TOKEN: "metrics-token-0123456789" });
+    try {
+      const scrape = (authorization?: string) => fetch(`${guarded.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      for (const authorization of [undefined, "Bearer wrong", `Bearer ${ADMIN_KEY}`, "metrics-token-0123456789"]) {
+        const refused = await scrape(authorization);
+        expect(refused.status, String(authorization)).toBe(401);
+        expect(await refused.json()).toEqual({ data: null, error: "GET /metrics needs 'Authorization: Bearer <token>'" });
+      }
+      const allowed = await scrape("Bearer metrics-token-0123456789");
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain("promptreg_http_request_duration_seconds");
+      // Health and readiness stay open for probes.
+      expect((await fetch(`${guarded.url}/readyz`)).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+    // Without a token it is open (scraped on an internal network), as before.
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
   });
 });

@@ -212,10 +212,12 @@ export function extraOperations(): OperationSpec[] {
       method: "get",
       path: "/metrics",
       summary: "Prometheus metrics",
+      description: "Open unless PROMPTREG_METRICS_TOKEN is set; then it needs `Authorization: Bearer <that token>` (not an API key).",
       tag: "Service",
       public: true,
       responses: {
         "200": { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } },
+        "401": { $ref: "#/components/responses/Unauthorized" },
       },
     },
     {
