@@ -110,8 +110,10 @@ try {
   const listBody = (promptId: string) => JSON.stringify({ promptId, page: 0, pageSize: 100 });
   const envBody = (promptId: string) => JSON.stringify({ promptId, environment: "production" });
   const pool = new Pool(server.url, { connections: 1, keepAliveTimeout: 30_000 });
+  // Prompt fetches are cached once warm: `Cache-Control: no-cache` makes each one read the database.
+  const uncached = { ...auth, "cache-control": "no-cache" };
   const http = (path: string, body: string) => async () => {
-    const res = await pool.request({ method: "POST", path, headers: auth, body, headersTimeout: 600_000, bodyTimeout: 600_000 });
+    const res = await pool.request({ method: "POST", path, headers: uncached, body, headersTimeout: 600_000, bodyTimeout: 600_000 });
     await res.body.arrayBuffer();
     if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
   };
@@ -120,9 +122,9 @@ try {
   // a while and would slow whatever is measured right after it.
   const queries: Query[] = [
     { key: "drv-find", label: "driver: findOne version by _id", run: async () => void (await versions.findOne({ _id: big.versionId })) },
-    { key: "env-big", label: "REST /v2 environment-version, big prompt", run: http("/v2/prompt-2025/query/environment-version", envBody(big.id)) },
-    { key: "env-small", label: "REST /v2 environment-version, small prompt", run: http("/v2/prompt-2025/query/environment-version", envBody(small.id)) },
-    { key: "env-v1-big", label: "REST /v1 environment-version (metadata), big prompt", run: http("/v1/prompt-2025/query/environment-version", envBody(big.id)) },
+    { key: "env-big", label: "REST /v2 environment-version, big prompt (uncached)", run: http("/v2/prompt-2025/query/environment-version", envBody(big.id)) },
+    { key: "env-small", label: "REST /v2 environment-version, small prompt (uncached)", run: http("/v2/prompt-2025/query/environment-version", envBody(small.id)) },
+    { key: "env-v1-big", label: "REST /v1 environment-version (metadata), big prompt (uncached)", run: http("/v1/prompt-2025/query/environment-version", envBody(big.id)) },
     {
       key: "drv-list",
       label: "driver: find versions of the big prompt, sort createdAt desc, limit 100 (what list sends)",
