@@ -80,6 +80,10 @@ describe("hot routes answer exactly as the Express mount does", () => {
       [{ promptId: "nope00", environment: "production" }, {}, 404],
       [{ promptId: { $gt: "" }, environment: "production" }, {}, 400],
       [{ promptId: "nope00", environment: "production" }, { authorization: "Bearer prk_wrong" }, 401],
+      ["production", {}, 400],
+      [42, {}, 400],
+      [null, {}, 400],
+      [[{ promptId: "nope00" }], {}, 400],
     ];
     for (const [body, headers, status] of cases) {
       const hot = await post(ENVIRONMENT_VERSION, body, "hot", headers);

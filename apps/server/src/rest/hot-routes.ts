@@ -5,6 +5,7 @@
 // run; the rate limiter is shared. Anything unusual (a compressed or non-UTF-8 body, a non-JSON content
 // type) is left to Express, which answers it exactly as before.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { parseJsonBody, readBody } from "../http/body.js";
 import { toHttpError } from "../http/errors.js";
@@ -54,8 +55,9 @@ export function createHotRoutes(routes: readonly RestRoute[], options: HotRouteO
         return;
       }
       const raw = await readBody(req, options.bodyLimitBytes);
-      // express.json answers an empty body with `{}`.
+      // As express.json: an empty body is `{}`, and only an object or array is JSON here (strict mode).
       const body = raw.length === 0 ? {} : parseJsonBody(raw);
+      if (typeof body !== "object" || body === null) throw new AppError("BAD_REQUEST", "request body is not valid JSON");
       const data = await executeRoute(route, options.services, {
         authorization: req.headers.authorization,
         body,
