@@ -1,6 +1,6 @@
 // The REST routes every SDK calls on each prompt fetch (`hot: true` in the route table), answered on plain
-// Node req/res ahead of Express. Express's router walks ~40 routes and ten middleware per request, which
-// costs more CPU than the whole answer once the resolution is cached (benchmarks/§1). The route's
+// Node req/res ahead of Express. Express's router walks its middleware and route table on every request,
+// which costs more CPU than the whole answer once the resolution is cached (docs/benchmarks.md §1). The route's
 // contract, handler and envelope are the same objects Express mounts; the same helmet and CORS middleware
 // run; the rate limiter is shared. Anything unusual (a compressed or non-UTF-8 body, a non-JSON content
 // type) is left to Express, which answers it exactly as before.
@@ -15,7 +15,7 @@ import type { Services } from "../services/index.js";
 import { envelopeText, executeRoute, wantsFresh, type RestRoute } from "./route.js";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
-/** Connect-style middleware (helmet, cors) run outside Express; both call `next` synchronously. */
+/** Connect-style middleware (helmet, cors), run here as Express would run it. */
 type ConnectMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 export interface HotRouteOptions {
