@@ -117,6 +117,15 @@ try {
     await res.body.arrayBuffer();
     if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
   };
+  // Creating a version: a minor bump of 1.0 of the big prompt (major 1 holds only these; the bulk versions
+  // are in majors 2+). The first of a level may ask for the highest minor (a scan on FerretDB); the
+  // others know their number from the replica's floor (one insert).
+  const createBody = JSON.stringify({ promptId: big.id, promptVersionId: big.versionId, newMajorVersion: false, commitMessage: "bench", promptBody: template });
+  const create = async () => {
+    const res = await pool.request({ method: "POST", path: "/v1/prompt-2025/update", headers: auth, body: createBody, headersTimeout: 600_000, bodyTimeout: 600_000 });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}`);
+  };
   const listFilter = (promptId: string) => ({ orgId: "default", promptId });
   // Reads by _id first, the scans last: a scan that times out in the server keeps running in FerretDB for
   // a while and would slow whatever is measured right after it.
@@ -124,6 +133,7 @@ try {
     { key: "drv-find", label: "driver: findOne version by _id", run: async () => void (await versions.findOne({ _id: big.versionId })) },
     { key: "env-big", label: "REST /v2 environment-version, big prompt (uncached)", run: http("/v2/prompt-2025/query/environment-version", envBody(big.id)) },
     { key: "env-small", label: "REST /v2 environment-version, small prompt (uncached)", run: http("/v2/prompt-2025/query/environment-version", envBody(small.id)) },
+    { key: "create-big", label: "REST create a version (minor bump), big prompt", run: create },
     { key: "env-v1-big", label: "REST /v1 environment-version (metadata), big prompt (uncached)", run: http("/v1/prompt-2025/query/environment-version", envBody(big.id)) },
     {
       key: "drv-list",

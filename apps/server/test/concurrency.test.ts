@@ -71,6 +71,34 @@ describe("concurrent version creation", () => {
   });
 });
 
+describe("numbering from a replica that is behind", () => {
+  it("a replica that never saw the latest versions still gives the next number, minor and major", async () => {
+    const first = await startTestServer({ MONGODB_DB: server.dbName });
+    const second = await startTestServer({ MONGODB_DB: server.dbName });
+    try {
+      const { id, versionId } = (await first.rest("POST", "/v1/prompt-2025", { name: "behind", promptBody: sampleBody() })).body.data;
+      const bump = async (s: TestServer, base: string, major = false) => {
+        const res = await s.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: base, newMajorVersion: major, promptBody: sampleBody() });
+        expect(res.status, res.text).toBe(201);
+        const v = (await s.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: res.body.data.id })).body.data;
+        return `${v.major_version}.${v.minor_version}`;
+      };
+      for (let i = 1; i <= 10; i++) expect(await bump(first, versionId)).toBe(`1.${i}`);
+      // The second replica starts from 1.1: three duplicates, then it asks for the highest minor once.
+      expect(await bump(second, versionId)).toBe("1.11");
+      // The first one is now behind by one: a single duplicate.
+      expect(await bump(first, versionId)).toBe("1.12");
+      expect(await bump(second, versionId, true)).toBe("2.0");
+      expect(await bump(first, versionId, true)).toBe("3.0");
+      // A minor bump of an older major continues that major, whoever is behind.
+      expect(await bump(second, versionId)).toBe("1.13");
+      expect(await minorsOf(server, id, 1)).toEqual(Array.from({ length: 14 }, (_, i) => i));
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
+
 describe("concurrent environment moves", () => {
   it("100 concurrent moves: the final pointer is the last acknowledged move and the history records every move in order", { timeout: 60_000 }, async () => {
     const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "moves", promptBody: sampleBody() })).body.data;

@@ -1,21 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { KeyedMutex, nextVersionNumber } from "./numbering.js";
+import { KeyedMutex, NumberFloors } from "./numbering.js";
 
-describe("nextVersionNumber", () => {
-  it("minor bump: the base's major, highest minor in it + 1", () => {
-    expect(nextVersionNumber("minor", { major: 1, minor: 0 }, 0, null)).toEqual({ major: 1, minor: 1 });
-    expect(nextVersionNumber("minor", { major: 1, minor: 0 }, 7, null)).toEqual({ major: 1, minor: 8 });
-    expect(nextVersionNumber("minor", { major: 2, minor: 3 }, 5, 9)).toEqual({ major: 2, minor: 6 });
-  });
-
-  it("major bump: highest major + 1, minor 0, whatever the base", () => {
-    expect(nextVersionNumber("major", { major: 1, minor: 4 }, null, 1)).toEqual({ major: 2, minor: 0 });
-    expect(nextVersionNumber("major", { major: 1, minor: 0 }, null, 5)).toEqual({ major: 6, minor: 0 });
-  });
-
-  it("falls back to the base when nothing else is stored", () => {
-    expect(nextVersionNumber("minor", { major: 3, minor: 2 }, null, null)).toEqual({ major: 3, minor: 3 });
-    expect(nextVersionNumber("major", { major: 3, minor: 2 }, null, null)).toEqual({ major: 4, minor: 0 });
+describe("NumberFloors", () => {
+  it("proposes the caller's lower bound until numbers are known taken, then the next one above them", () => {
+    const floors = new NumberFloors();
+    expect(floors.candidate("p:1", 1)).toBe(1);
+    floors.taken("p:1", 1);
+    expect(floors.candidate("p:1", 1)).toBe(2);
+    floors.taken("p:1", 7); // a duplicate at 7, or the database said 7 is the highest
+    expect(floors.candidate("p:1", 1)).toBe(8);
+    expect(floors.candidate("p:1", 12)).toBe(12); // a higher base wins
+    floors.taken("p:1", 3); // an older fact never lowers the floor
+    expect(floors.candidate("p:1", 1)).toBe(8);
+    expect(floors.candidate("p:2", 1)).toBe(1); // keys are independent
   });
 });
 

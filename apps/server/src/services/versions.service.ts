@@ -14,7 +14,7 @@ import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
-import { KeyedMutex, nextVersionNumber } from "./numbering.js";
+import { KeyedMutex, NumberFloors } from "./numbering.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
@@ -22,6 +22,8 @@ import { toPromptVersion, type StoredVersion, type VersionLookup } from "./versi
 
 /** Attempts at a free number before giving up; only reached when many replicas race on one prompt. */
 const MAX_NUMBERING_ATTEMPTS = 50;
+/** Duplicates in a row before asking the database for the highest number (see NumberFloors). */
+const PROBES_BEFORE_ASKING = 3;
 
 export interface NewVersion {
   bump: "minor" | "major";
@@ -44,24 +46,38 @@ export function createVersionsService(
   events: DeploymentEvents,
 ) {
   const creators = new KeyedMutex();
+  const floors = new NumberFloors();
 
   /**
    * Creates a version numbered from `base` without transactions: the unique index on
    * (org, prompt, major, minor) makes a taken number fail, and we retry with the next one, so concurrent
    * creators never share a number and, since a number exists only once its version is stored, never leave
-   * a gap.
+   * a gap. The first number tried is a lower bound (NumberFloors), so the common case is one insert and no
+   * query for the highest number.
    */
   async function createFrom(scope: RequestScope, base: VersionDoc, input: NewVersion): Promise<StoredVersion> {
     const analysis = analyzeBodyForStorage(input.body);
     const bodyText = JSON.stringify(input.body);
+    const major = input.bump === "major";
+    const floorKey = major ? `${scope.orgId}\u0000${base.promptId}` : `${scope.orgId}\u0000${base.promptId}\u0000${base.major}`;
     const doc = await creators.run(base.promptId, async () => {
+      let asked = false;
       for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
+        // After a few duplicates in a row this replica's floor is far behind (others created many
+        // versions): ask the database for the highest number once instead of walking up to it.
+        if (attempt === PROBES_BEFORE_ASKING && !asked) {
+          asked = true;
+          const highest = major
+            ? await repos.versions.highestMajor(scope, base.promptId)
+            : await repos.versions.highestMinor(scope, base.promptId, base.major);
+          if (highest !== null) floors.taken(floorKey, highest);
+        }
         const seq = await repos.prompts.nextVersionSeq(scope, base.promptId);
         if (seq === null) throw notFound(`prompt ${base.promptId}`);
-        const number =
-          input.bump === "major"
-            ? nextVersionNumber("major", base, null, await repos.versions.highestMajor(scope, base.promptId))
-            : nextVersionNumber("minor", base, await repos.versions.highestMinor(scope, base.promptId, base.major), null);
+        const number = major
+          ? { major: floors.candidate(floorKey, base.major + 1), minor: 0 }
+          : { major: base.major, minor: floors.candidate(floorKey, base.minor + 1) };
+        const taken = major ? number.major : number.minor;
         const candidate: VersionDoc = {
           _id: generateVersionId(),
           orgId: scope.orgId,
@@ -81,9 +97,11 @@ export function createVersionsService(
         };
         try {
           await repos.versions.insert(candidate);
+          floors.taken(floorKey, taken);
           return candidate;
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
+          floors.taken(floorKey, taken);
         }
       }
       throw new AppError("CONFLICT", "too many concurrent version creations on this prompt; try again");
