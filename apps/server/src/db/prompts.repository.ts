@@ -95,13 +95,14 @@ export function createPromptsRepository(db: Db) {
      * Reserves the next creation sequence number of a visible prompt; null when the prompt is not visible.
      * One atomic single-document operation, so it is also the existence check for version creation.
      */
+    /**
+     * The next creation counter of a visible prompt, or null. By bare `_id`, as by-id.ts explains (with any
+     * other filter FerretDB scans every prompt on each version created): callers have just checked that
+     * the prompt is the caller's and visible, and the returned document says whether it still is.
+     */
     async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
-      const doc = await collection.findOneAndUpdate(
-        visible(scope, { _id: promptId }),
-        { $inc: { versionSeq: 1 } },
-        { returnDocument: "after" },
-      );
-      return doc?.versionSeq ?? null;
+      const doc = await collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" });
+      return doc && doc.orgId === scope.orgId && doc.state === "active" && doc.deletedAt === null ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
