@@ -61,12 +61,10 @@ export function createVersionsService(
     const major = input.bump === "major";
     const floorKey = major ? `${scope.orgId}\u0000${base.promptId}` : `${scope.orgId}\u0000${base.promptId}\u0000${base.major}`;
     const doc = await creators.run(base.promptId, async () => {
-      let asked = false;
       for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
         // After a few duplicates in a row this replica's floor is far behind (others created many
         // versions): ask the database for the highest number once instead of walking up to it.
-        if (attempt === PROBES_BEFORE_ASKING && !asked) {
-          asked = true;
+        if (attempt === PROBES_BEFORE_ASKING) {
           const highest = major
             ? await repos.versions.highestMajor(scope, base.promptId)
             : await repos.versions.highestMinor(scope, base.promptId, base.major);
