@@ -6,7 +6,7 @@ import type { DeploymentEvents, PromptChange } from "./events.js";
  * Announces a prompt deletion or version hide once it is stored: a record in the prompt_changes log and
  * a tick of the deployment clock bring it to other replicas' feeds within one poll; publishing it here
  * drops this replica's cached copies at once. Call it after every write of the change, so a replica that
- * reloads on seeing the record reads the changed state.
+ * reloads on seeing the record reads the changed state. Never throws.
  */
 export async function announcePromptChange(
   repos: Repositories,
@@ -21,6 +21,9 @@ export async function announcePromptChange(
     const record = await repos.promptChanges.append(scope, { ...change, at: new Date() });
     changeId = record._id.toHexString();
     await repos.deploymentClock.tick();
+  } catch {
+    // The change itself is stored: failing the request now would make its retry answer 404. Other
+    // replicas then drop their copies by the cache TTL instead of the next feed poll.
   } finally {
     events.publishPromptChange({ changeId, orgId: scope.orgId, ...change });
   }
