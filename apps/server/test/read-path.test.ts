@@ -251,3 +251,30 @@ describe("the version cache is shared by organizations without leaking or poison
     await expect(resolve(other.orgId, otherPrompt)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
+
+describe("a version fetched by id is cached too, and every change of its prompt invalidates it", () => {
+  it("environments, hides and other organizations", async () => {
+    const { id, versionId } = await createPrompt(server, "by-id");
+    const v2 = await newVersion(server, id, versionId, 0.6);
+    const byId = (version: string, key?: string) =>
+      server.rest("POST", "/v2/prompt-2025/query/version", { promptVersionId: version }, key === undefined ? {} : { key });
+    for (let i = 0; i < 2; i++) {
+      const res = await byId(v2); // the first learns the version's prompt, the second is served from memory
+      expect(res.body.data).toMatchObject({ id: v2, environments: [], minor_version: 1, prompt_body: sampleBody({ temperature: 0.6 }) });
+    }
+    // Another organization gets the same 404 as for an unknown id, cache or not.
+    const other = await server.createOrg("by-id other");
+    expect((await byId(v2, other.key)).status).toBe(404);
+
+    expect((await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: v2, environment: "staging" })).status).toBe(200);
+    expect((await byId(v2)).body.data.environments).toEqual(["staging"]);
+    const v1 = await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: versionId });
+    expect(v1.body.data.environments).toEqual(["production"]);
+
+    expect((await server.rest("POST", "/v1/prompt-2025/remove/environment", { promptId: id, promptVersionId: v2, environment: "staging" })).status).toBe(200);
+    expect((await byId(v2)).body.data.environments).toEqual([]);
+    expect((await server.rest("DELETE", `/v1/prompt-2025/${id}/${v2}`)).status).toBe(200);
+    expect((await byId(v2)).status).toBe(404);
+    expect((await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: v2 })).status).toBe(404);
+  });
+});

@@ -73,8 +73,8 @@ export const versionRoutes = [
     summary: "Get a version's metadata",
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersion,
-    handler: async ({ scope, body, services, baseUrl }) =>
-      toRestVersion(await services.versions.byId(scope, body.promptVersionId), services, baseUrl),
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
+      toRestVersion(await services.versions.byId(scope, body.promptVersionId, { fresh }), services, baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -133,8 +133,8 @@ export const versionRoutes = [
     summary: "A version's metadata with its body",
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersionWithBody,
-    handler: async ({ scope, body, services, baseUrl }) =>
-      withBody(services, await services.versions.withDoc(scope, body.promptVersionId), baseUrl),
+    handler: async ({ scope, body, services, baseUrl, fresh }) =>
+      withBody(services, await services.versions.withDoc(scope, body.promptVersionId, { fresh }), baseUrl),
   }),
   defineRoute({
     method: "post",

@@ -11,35 +11,23 @@ import {
 } from "@promptreg/contracts";
 import type { VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
-import { AppError, isDatabaseUnavailable } from "../errors.js";
+import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
-import { ExpiringCache } from "./expiring-cache.js";
 import { KeyedMutex } from "./numbering.js";
+import type { ReadOptions, ResolvedCache } from "./resolved-cache.js";
 import type { RequestScope } from "./scope.js";
 import { toPromptVersion, type StoredVersion, type VersionLookup } from "./version-lookup.js";
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
 
-export interface EnvironmentsOptions {
-  /** How long a resolved environment may be answered from memory at most (changes invalidate at once). */
-  readCacheTtlMs: number;
-  readCacheSize: number;
-}
-
-export interface ReadOptions {
-  /** Read the database even when a cached answer is at hand (the answer then refreshes the cache). */
-  fresh?: boolean;
-}
-
 export function createEnvironmentsService(
   repos: Repositories,
   lookup: VersionLookup,
   events: DeploymentEvents,
-  options: EnvironmentsOptions,
+  resolvedCache: ResolvedCache,
 ) {
   const movers = new KeyedMutex();
-  const resolvedCache = createResolvedCache(events, options);
 
   /**
    * Moves (or clears, with `target` null) a pointer, without transactions and without trusting
@@ -134,9 +122,11 @@ export function createEnvironmentsService(
     return Object.freeze({ version: Object.freeze(toPromptVersion(doc, environments)), doc: Object.freeze(doc) });
   }
 
-  /** readResolved, answered from memory while nothing about the prompt changed (see createResolvedCache). */
+  /** readResolved, answered from memory while nothing about the prompt changed (see resolved-cache.ts). */
   function resolveFor(scope: RequestScope, input: TEnvironmentRef, read: ReadOptions = {}): Promise<StoredVersion> {
-    return resolvedCache.get(scope.orgId, input.promptId, input.environment, read.fresh === true, () => readResolved(scope, input));
+    return resolvedCache.get(scope.orgId, input.promptId, `environment\u0000${input.environment}`, read.fresh === true, () =>
+      readResolved(scope, input),
+    );
   }
 
   return {
@@ -200,40 +190,3 @@ export function createEnvironmentsService(
   };
 }
 export type EnvironmentsService = ReturnType<typeof createEnvironmentsService>;
-
-/**
- * Resolved environments kept in memory, so an SDK fetching its prompt costs no database read. An entry is
- * dropped the moment anything about its prompt changes: a pointer of the prompt moves (the version's
- * environment list changes with any of them), the prompt is deleted or a version hidden; on this replica
- * at once, from other replicas through the DeploymentFeed. `readCacheTtlMs` bounds an entry's life
- * whatever happens. While the database is unreachable, expired entries keep answering (stale-if-error),
- * as the gateway's resolution does.
- *
- * Dropping a prompt's entries bumps the prompt's generation, which is part of every key: O(1) per change,
- * and a read that started before the change stores its answer under the old generation, where no one
- * looks it up again (it ages out of the LRU).
- */
-function createResolvedCache(events: DeploymentEvents, options: EnvironmentsOptions) {
-  const entries = new ExpiringCache<StoredVersion>(options.readCacheSize, options.readCacheTtlMs, isDatabaseUnavailable);
-  const generations = new Map<string, number>();
-  const promptKey = (orgId: string, promptId: string) => `${orgId}\u0000${promptId}`;
-  const drop = (orgId: string, promptId: string) => {
-    const key = promptKey(orgId, promptId);
-    if (generations.size >= 100_000 && !generations.has(key)) {
-      // Forgetting generations would resurrect older keys: drop every entry with them.
-      generations.clear();
-      entries.clear();
-    }
-    generations.set(key, (generations.get(key) ?? 0) + 1);
-  };
-  events.subscribe((change) => drop(change.orgId, change.promptId));
-  events.subscribePromptChanges((change) => drop(change.orgId, change.promptId));
-
-  return {
-    get(orgId: string, promptId: string, environment: string, fresh: boolean, load: () => Promise<StoredVersion>) {
-      const prompt = promptKey(orgId, promptId);
-      const key = `${prompt}\u0000${generations.get(prompt) ?? 0}\u0000${environment}`;
-      return fresh ? entries.reload(key, load) : entries.getOrLoad(key, load);
-    },
-  };
-}

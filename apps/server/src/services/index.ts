@@ -7,6 +7,7 @@ import { createDeploymentFeed } from "./deployment-feed.js";
 import { createEnvironmentsService } from "./environments.service.js";
 import { DeploymentEvents } from "./events.js";
 import { createPromptsService } from "./prompts.service.js";
+import { createResolvedCache } from "./resolved-cache.js";
 import { createResolutionService } from "./resolution.service.js";
 import { createVersionLookup } from "./version-lookup.js";
 import { createVersionsService } from "./versions.service.js";
@@ -28,17 +29,15 @@ export interface ServicesOptions {
 export function createServices(repos: Repositories, options: ServicesOptions) {
   const events = new DeploymentEvents();
   const lookup = createVersionLookup(repos);
-  const environments = createEnvironmentsService(repos, lookup, events, {
-    readCacheTtlMs: options.pointerTtlMs,
-    readCacheSize: options.versionCacheSize,
-  });
+  const resolvedCache = createResolvedCache(events, { ttlMs: options.pointerTtlMs, maxEntries: options.versionCacheSize });
+  const environments = createEnvironmentsService(repos, lookup, events, resolvedCache);
   const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
   return {
     events,
     bodyUrls,
     auth: createAuthService(repos, options.bootstrapApiKey),
     prompts: createPromptsService(repos, lookup, environments, events),
-    versions: createVersionsService(repos, lookup, environments, events),
+    versions: createVersionsService(repos, lookup, environments, events, resolvedCache),
     environments,
     resolution: createResolutionService(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),

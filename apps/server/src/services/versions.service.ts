@@ -8,12 +8,14 @@ import {
   type TPromptVersion,
   type TVersionTotals,
 } from "@promptreg/contracts";
+import { LRUCache } from "lru-cache";
 import type { VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
+import type { ReadOptions, ResolvedCache } from "./resolved-cache.js";
 import { KeyedMutex, NumberFloors } from "./numbering.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
@@ -44,7 +46,11 @@ export function createVersionsService(
   lookup: VersionLookup,
   environments: EnvironmentsService,
   events: DeploymentEvents,
+  resolvedCache: ResolvedCache,
 ) {
+  // Which prompt a version belongs to never changes: it is what lets a fetch by version id find its
+  // cached answer (whose invalidation is per prompt) without a read. Learned from the first fetch.
+  const promptOfVersion = new LRUCache<string, string>({ max: 100_000 });
   const creators = new KeyedMutex();
   const floors = new NumberFloors();
 
@@ -118,10 +124,19 @@ export function createVersionsService(
     return { version: toPromptVersion(doc, envs), doc };
   }
 
-  /** Metadata and the stored document in one lookup (three reads), for answers that carry the body. */
-  async function withDoc(scope: RequestScope, versionId: string): Promise<StoredVersion> {
-    const { version: doc } = await lookup.visibleVersion(scope, versionId);
-    return { version: await lookup.withEnvironments(scope, doc), doc };
+  /**
+   * Metadata and the stored document (three reads), for answers that carry the body; from memory once
+   * this replica has fetched the version before (see resolved-cache.ts).
+   */
+  async function withDoc(scope: RequestScope, versionId: string, read: ReadOptions = {}): Promise<StoredVersion> {
+    const load = async (): Promise<StoredVersion> => {
+      const { version: doc } = await lookup.visibleVersion(scope, versionId);
+      promptOfVersion.set(versionId, doc.promptId);
+      return Object.freeze({ version: Object.freeze(await lookup.withEnvironments(scope, doc)), doc: Object.freeze(doc) });
+    };
+    const promptId = promptOfVersion.get(versionId);
+    if (promptId === undefined) return load();
+    return resolvedCache.get(scope.orgId, promptId, `version\u0000${versionId}`, read.fresh === true, load);
   }
 
   return {
@@ -186,8 +201,8 @@ export function createVersionsService(
       return docs.map((doc) => toPromptVersion(doc, envsByVersion.get(doc._id) ?? []));
     },
 
-    async byId(scope: RequestScope, versionId: string): Promise<TPromptVersion> {
-      return (await withDoc(scope, versionId)).version;
+    async byId(scope: RequestScope, versionId: string, read?: ReadOptions): Promise<TPromptVersion> {
+      return (await withDoc(scope, versionId, read)).version;
     },
 
     withDoc,
