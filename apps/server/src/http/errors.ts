@@ -29,19 +29,41 @@ export function toHttpError(error: unknown, bodyLimitBytes: number): AppError {
   return toAppError(error);
 }
 
-/** The REST error envelope `{ data: null, error }`. 500s carry a generic message and are logged with the request id. */
+/** A REST error answer: status, extra headers and the `{ data: null, error }` envelope as JSON text. */
+export interface RestErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The REST answer to an error, for Express's error handler and the hot routes alike. 500s carry a generic
+ * message and are logged with the request id; database outages are logged as warnings and say when to retry.
+ */
+export function restErrorAnswer(
+  error: unknown,
+  logger: Logger,
+  bodyLimitBytes: number,
+  request: { requestId: string | undefined; method: string | undefined; path: string },
+): RestErrorAnswer {
+  const appError = toHttpError(error, bodyLimitBytes);
+  const headers: Record<string, string> = {};
+  if (appError.code === "INTERNAL") {
+    logger.error({ err: error, requestId: request.requestId, method: request.method, path: request.path }, "unhandled error");
+  } else if (appError.code === "UNAVAILABLE") {
+    logger.warn({ requestId: request.requestId, path: request.path, reason: (error as Error).message }, "database unavailable");
+    headers["retry-after"] = "2";
+  }
+  return { status: appError.httpStatus, headers, body: JSON.stringify({ data: null, error: appError.message }) };
+}
+
+/** Express's error handler: restErrorAnswer. */
 export function restErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const appError = toHttpError(error, bodyLimitBytes);
     const requestId = res.locals["requestId"] as string | undefined;
-    if (appError.code === "INTERNAL") {
-      logger.error({ err: error, requestId, method: req.method, path: req.path }, "unhandled error");
-    } else if (appError.code === "UNAVAILABLE") {
-      logger.warn({ requestId, path: req.path, reason: (error as Error).message }, "database unavailable");
-    }
+    const answer = restErrorAnswer(error, logger, bodyLimitBytes, { requestId, method: req.method, path: req.path });
     if (res.headersSent) return;
-    if (appError.code === "UNAVAILABLE") res.set("retry-after", "2");
-    res.status(appError.httpStatus).json({ data: null, error: appError.message });
+    res.status(answer.status).set(answer.headers).type("application/json").send(answer.body);
   };
 }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { parseJsonBody, readBody } from "../http/body.js";
-import { toHttpError } from "../http/errors.js";
+import { restErrorAnswer } from "../http/errors.js";
 import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
 import { assignRequestId } from "../http/request-id.js";
 import type { Services } from "../services/index.js";
@@ -67,15 +67,10 @@ export function createHotRoutes(routes: readonly RestRoute[], options: HotRouteO
       });
       send(res, route.status ?? 200, envelopeText(data));
     } catch (error) {
-      const appError = toHttpError(error, options.bodyLimitBytes);
-      if (appError.code === "INTERNAL") {
-        options.logger.error({ err: error, requestId, method: req.method, path: route.path }, "unhandled error");
-      } else if (appError.code === "UNAVAILABLE") {
-        options.logger.warn({ requestId, path: route.path, reason: (error as Error).message }, "database unavailable");
-        res.setHeader("retry-after", "2");
-      }
+      const answer = restErrorAnswer(error, options.logger, options.bodyLimitBytes, { requestId, method: req.method, path: route.path });
       if (res.headersSent) return void res.destroy();
-      send(res, appError.httpStatus, JSON.stringify({ data: null, error: appError.message }));
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      send(res, answer.status, answer.body);
     }
   }
 
