@@ -8,9 +8,10 @@ interface ClockDoc {
 const CLOCK_ID = "deployments";
 
 /**
- * One counter bumped after every pointer change, prompt deletion and version hide. Replicas poll it by `_id` (the cheapest read there is)
- * and only read the deployment history when it moved: cross-replica cache invalidation without change
- * streams, and without scanning the history on every poll.
+ * One counter bumped after every pointer change, prompt deletion and version hide. Replicas poll it by
+ * `_id` (the cheapest read there is) and only read the deployment history and the prompt change log when
+ * it moved: cross-replica cache invalidation without change streams, and without scanning the logs on
+ * every poll.
  */
 export function createDeploymentClockRepository(db: Db) {
   const collection: Collection<ClockDoc> = db.collection("clocks");

@@ -31,6 +31,9 @@ export function createPromptsRepository(db: Db) {
     ...extra,
   });
 
+  // The same rule as `visible`, for a document read by bare `_id`.
+  const isVisible = (scope: TenantScope, doc: PromptDoc) => doc.orgId === scope.orgId && doc.state === "active" && doc.deletedAt === null;
+
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
@@ -53,7 +56,7 @@ export function createPromptsRepository(db: Db) {
 
     async findVisible(scope: TenantScope, promptId: string): Promise<PromptDoc | null> {
       const doc = await findOwnedById(collection, scope, promptId);
-      return doc && doc.state === "active" && doc.deletedAt === null ? doc : null;
+      return doc && isVisible(scope, doc) ? doc : null;
     },
 
     async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: TPrompt[]; total: number }> {
@@ -93,16 +96,14 @@ export function createPromptsRepository(db: Db) {
 
     /**
      * Reserves the next creation sequence number of a visible prompt; null when the prompt is not visible.
-     * One atomic single-document operation, so it is also the existence check for version creation.
-     */
-    /**
-     * The next creation counter of a visible prompt, or null. By bare `_id`, as by-id.ts explains (with any
-     * other filter FerretDB scans every prompt on each version created): callers have just checked that
-     * the prompt is the caller's and visible, and the returned document says whether it still is.
+     * One atomic single-document operation, so it is also the existence check for version creation. By
+     * bare `_id`, as by-id.ts explains (with any other filter FerretDB scans every prompt on each version
+     * created): callers have just checked that the prompt is the caller's and visible, and the returned
+     * document says whether it still is.
      */
     async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
       const doc = await collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" });
-      return doc && doc.orgId === scope.orgId && doc.state === "active" && doc.deletedAt === null ? doc.versionSeq : null;
+      return doc && isVisible(scope, doc) ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
