@@ -1,5 +1,6 @@
 // Hostile input: every case answers 4xx with a clear message (or is stored harmlessly), nothing
 // reaches the database as an operator, and nothing pollutes prototypes in the server process.
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
@@ -50,6 +51,42 @@ describe("encoding", () => {
     const gateway = await rawPost("/v1/chat/completions", bytes);
     expect(gateway.status).toBe(400);
     expect(((await gateway.json()) as { error: { message: string } }).error.message).toMatch(/UTF-8/);
+  });
+});
+
+describe("content-encoding", () => {
+  const post = (path: string, encoding: string, body: Buffer) =>
+    fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "content-encoding": encoding },
+      body,
+    });
+  const restError = async (res: Response) => ({ status: res.status, error: ((await res.json()) as { error: string }).error });
+  const gatewayError = async (res: Response) => ({ status: res.status, error: ((await res.json()) as { error: { message: string } }).error.message });
+
+  it("a body that does not decompress, or an unknown encoding, is a 400 on every path (it was a 500)", async () => {
+    const garbage = Buffer.from("not compressed at all");
+    for (const path of ["/v1/prompt-2025", "/v1/prompt-2025/query/environment-version"]) {
+      for (const encoding of ["gzip", "deflate", "br"]) {
+        expect(await restError(await post(path, encoding, garbage))).toEqual({ status: 400, error: expect.stringMatching(/could not decompress/) });
+      }
+      expect(await restError(await post(path, "compress", garbage))).toEqual({ status: 400, error: expect.stringMatching(/unsupported content-encoding/) });
+    }
+    expect(await gatewayError(await post("/v1/chat/completions", "gzip", garbage))).toEqual({ status: 400, error: expect.stringMatching(/could not decompress/) });
+    expect(await gatewayError(await post("/v1/chat/completions", "compress", garbage))).toEqual({ status: 400, error: expect.stringMatching(/unsupported content-encoding/) });
+  });
+
+  it("the gateway reads gzip, deflate and br bodies, and limits their decompressed size", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "zipped", promptBody: sampleBody() })).body.data;
+    const request = Buffer.from(JSON.stringify({ prompt_id: id, inputs: { company: "a", customer: "b", question: "c" } }));
+    for (const [encoding, compress] of [["gzip", gzipSync], ["deflate", deflateSync], ["br", brotliCompressSync]] as const) {
+      const res = await post("/v1/chat/completions", encoding, compress(request));
+      expect(res.status, encoding).toBe(200);
+    }
+    // 2 MB of spaces is a few KB compressed: the limit (1 MB) applies to what it inflates to.
+    const bomb = gzipSync(Buffer.concat([Buffer.from(`{"prompt_id":"${id}","x":"`), Buffer.alloc(2 << 20, 0x20), Buffer.from('"}')]));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(await gatewayError(await post("/v1/chat/completions", "gzip", bomb))).toEqual({ status: 413, error: expect.stringMatching(/larger than/) });
   });
 });
 

@@ -2,28 +2,38 @@ import { isUtf8 } from "node:buffer";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { bodyErrors } from "./body.js";
 
-/** Errors of express.json (body-parser), which carry `type` and `status`. */
+/**
+ * Errors of express.json (body-parser): http-errors with a `status`, most with a `type`; a body that fails
+ * to decompress carries zlib's `errno` and `code` (Z_DATA_ERROR, ERR__ERROR_FORMAT_PADDING_2…) instead.
+ */
 interface BodyParserError {
-  type: string;
   status: number;
+  type?: unknown;
+  code?: unknown;
+  errno?: unknown;
 }
 const isBodyParserError = (error: unknown): error is BodyParserError =>
-  typeof error === "object" && error !== null && "type" in error && "status" in error;
+  typeof error === "object" && error !== null && typeof (error as { status?: unknown }).status === "number";
 
 const bodyParserMessages: Record<string, (limit: number) => AppError> = {
-  "entity.too.large": (limit) => new AppError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`),
-  "entity.parse.failed": () => new AppError("BAD_REQUEST", "request body is not valid JSON"),
-  "encoding.unsupported": () => new AppError("BAD_REQUEST", "unsupported content encoding"),
-  "encoding.invalid": () => new AppError("BAD_REQUEST", "request body is not valid UTF-8"),
+  "entity.too.large": bodyErrors.tooLarge,
+  "entity.parse.failed": bodyErrors.invalidJson,
+  "encoding.unsupported": bodyErrors.unsupportedEncoding,
+  "encoding.invalid": bodyErrors.invalidUtf8,
   "charset.unsupported": () => new AppError("BAD_REQUEST", "unsupported charset; send UTF-8 JSON"),
   "request.aborted": () => new AppError("BAD_REQUEST", "request aborted"),
 };
 
 export function toHttpError(error: unknown, bodyLimitBytes: number): AppError {
   if (isBodyParserError(error)) {
-    const make = bodyParserMessages[error.type];
+    const make = typeof error.type === "string" ? bodyParserMessages[error.type] : undefined;
     if (make) return make(bodyLimitBytes);
+    if (typeof error.errno === "number" && typeof error.code === "string") {
+      return bodyErrors.undecodable();
+    }
+    if (error.status === 413) return bodyErrors.tooLarge(bodyLimitBytes);
     if (error.status >= 400 && error.status < 500) return new AppError("BAD_REQUEST", "malformed request");
   }
   return toAppError(error);

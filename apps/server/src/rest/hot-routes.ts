@@ -5,9 +5,8 @@
 // run; the rate limiter is shared. Anything unusual (a compressed or non-UTF-8 body, a non-JSON content
 // type) is left to Express, which answers it exactly as before.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { parseJsonBody, readBody } from "../http/body.js";
+import { bodyErrors, parseJsonBody, readBody } from "../http/body.js";
 import { restErrorAnswer } from "../http/errors.js";
 import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
 import { assignRequestId } from "../http/request-id.js";
@@ -57,7 +56,7 @@ export function createHotRoutes(routes: readonly RestRoute[], options: HotRouteO
       const raw = await readBody(req, options.bodyLimitBytes);
       // As express.json: an empty body is `{}`, and only an object or array is JSON here (strict mode).
       const body = raw.length === 0 ? {} : parseJsonBody(raw);
-      if (typeof body !== "object" || body === null) throw new AppError("BAD_REQUEST", "request body is not valid JSON");
+      if (typeof body !== "object" || body === null) throw bodyErrors.invalidJson();
       const data = await executeRoute(route, options.services, {
         authorization: req.headers.authorization,
         body,
