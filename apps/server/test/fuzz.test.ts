@@ -4,6 +4,7 @@
 // odd path ids, bad keys and content types). Every answer must be a documented status, never a 5xx, with
 // a JSON error body that holds no stack trace. Seeded, so a run is repeatable: FUZZ_SEED / FUZZ_RUNS vary it.
 import { maxHeaderSize } from "node:http";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
@@ -155,7 +156,8 @@ interface GeneratedRequest {
   query: string;
   auth: string | null;
   contentType: string | undefined;
-  body: string | undefined;
+  contentEncoding: string | undefined;
+  body: string | Buffer | undefined;
 }
 
 function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
@@ -170,7 +172,9 @@ function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
     contentType: fc.constantFrom<string | undefined>("application/json", "application/json", "application/json", "text/plain", undefined),
     body: bodySchema ? fc.oneof({ arbitrary: valueOf(bodySchema), weight: 8 }, { arbitrary: fc.string({ maxLength: 20 }), weight: 1 }) : fc.constant(undefined),
     rawBody: fc.constantFrom<string | undefined>(undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, "{", '{"a":'),
-  }).map(({ pathValues, queryValues, auth, contentType, body, rawBody }) => {
+    // Compressed bodies take another path through the body parsers; "corrupt" claims gzip and is not.
+    encoding: fc.constantFrom<Encoding | undefined>(undefined, undefined, undefined, undefined, undefined, undefined, "gzip", "deflate", "br", "corrupt", "compress"),
+  }).map(({ pathValues, queryValues, auth, contentType, body, rawBody, encoding }) => {
     let path = operation.path;
     pathParams.forEach((p, i) => (path = path.replace(`{${p["name"]}}`, encode(String(pathValues[i])))));
     const query = queryParams
@@ -179,9 +183,27 @@ function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
       .join("&");
     const text = rawBody ?? (body === undefined ? undefined : typeof body === "string" && Math.abs(body.length % 7) === 3 ? body : JSON.stringify(body));
     const authorization = auth === null ? null : auth.startsWith("Basic") ? auth : `Bearer ${auth}`;
-    return { operation, path, query, auth: authorization, contentType: text === undefined ? undefined : contentType, body: operation.method === "GET" ? undefined : text };
+    const sent = operation.method === "GET" || text === undefined ? undefined : text;
+    return {
+      operation,
+      path,
+      query,
+      auth: authorization,
+      contentType: sent === undefined ? undefined : contentType,
+      contentEncoding: sent === undefined ? undefined : encoding === "corrupt" ? "gzip" : encoding,
+      body: sent === undefined ? undefined : encoding === undefined ? sent : compressors[encoding](Buffer.from(sent)),
+    };
   });
 }
+
+type Encoding = "gzip" | "deflate" | "br" | "corrupt" | "compress";
+const compressors: Record<Encoding, (raw: Buffer) => Buffer> = {
+  gzip: gzipSync,
+  deflate: deflateSync,
+  br: brotliCompressSync,
+  corrupt: (raw) => raw,
+  compress: (raw) => raw,
+};
 
 /** encodeURIComponent, with lone surrogates (which it refuses) replaced. */
 const encode = (value: string) => encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
@@ -200,6 +222,7 @@ describe("fuzzing every documented operation", () => {
         const headers: Record<string, string> = {};
         if (request.auth) headers["authorization"] = request.auth;
         if (request.contentType) headers["content-type"] = request.contentType;
+        if (request.contentEncoding) headers["content-encoding"] = request.contentEncoding;
         const url = `${server.url}${request.path}${request.query ? `?${request.query}` : ""}`;
         const response = await fetch(url, { method: request.operation.method, headers, body: request.body, redirect: "manual" });
         const text = await response.text();
