@@ -128,6 +128,16 @@ describe.each(compilers)("%s", (_, compile) => {
     expect(result.errors[0]).toMatchObject({ variable: "inputs", expected: "object" });
   });
 
+  it("checks each type a caller's text gives one input, whatever their order", () => {
+    for (const content of ["{{hc:z:string}} / {{hc:z:number}}", "{{hc:z:number}} / {{hc:z:string}}"]) {
+      const bad = compile(template, { inputs: { ...inputs, z: "abc" }, messages: [{ role: "user", content }] });
+      expect(bad.errors, content).toEqual([expect.objectContaining({ variable: "z", expected: "number" })]);
+      const good = compile(template, { inputs: { ...inputs, z: "42" }, messages: [{ role: "user", content }] });
+      expect(good.errors, content).toEqual([]);
+      expect((good.body.messages as { content: string }[]).at(-1)!.content).toBe("42 / 42");
+    }
+  });
+
   it("does not mutate the template or the request", () => {
     const request = { inputs: { ...inputs }, messages: [{ role: "user", content: "{{hc:customer:string}}" }], stream: true };
     const before = JSON.stringify([template, request]);

@@ -25,6 +25,15 @@ describe("mergeRequest", () => {
     expect(merged.tools).toEqual([tool("a"), tool("b")]);
   });
 
+  it("keeps the version's model when the caller's is null or empty (left to the prompt), not when it names one", () => {
+    expect(mergeRequest(template, { model: null }).model).toBe("gpt-4o");
+    expect(mergeRequest(template, { model: "" }).model).toBe("gpt-4o");
+    expect(mergeRequest(template, { model: undefined }).model).toBe("gpt-4o");
+    expect(mergeRequest(template, { model: "gpt-4.1" }).model).toBe("gpt-4.1");
+    // Other fields are the caller's to override, null included (as Helicone's spread).
+    expect(mergeRequest(template, { temperature: null }).temperature).toBeNull();
+  });
+
   it("leaves out an empty merged tools list (OpenAI rejects tools: [])", () => {
     const { tools: _, ...withoutTools } = template;
     expect("tools" in mergeRequest(withoutTools, {})).toBe(false);

@@ -8,14 +8,21 @@
  *
  * Same key order as Helicone's object spread, so serialised bodies match byte for byte. Refused Helicone
  * quirks: an empty merged `tools` is left out (Helicone sends `tools: []`, which OpenAI rejects); a caller's
- * key whose value is `undefined` does not erase the template's (Helicone's spread would drop `model`); the
- * four prompt parameters are stripped from the template too, not only from the request.
+ * key whose value is `undefined` does not erase the template's (Helicone's spread would drop `model`), nor
+ * does a `model` of `null` or `""` (how clients whose `model` argument is required, Python's `openai`
+ * among them, leave it to the prompt: API.md "`model` may be left out"); the four prompt parameters are
+ * stripped from the template too, not only from the request.
  */
 import type { TPromptBody } from "@promptreg/contracts";
 import { setProp } from "./apply.js";
 
 /** Gateway parameters that select and fill the prompt; they never reach the upstream. */
 export const PROMPT_PARAMETERS: ReadonlySet<string> = new Set(["prompt_id", "version_id", "inputs", "environment"]);
+
+/** A caller's value that leaves the template's in place. */
+function keepsTemplate(key: string, value: unknown): boolean {
+  return value === undefined || (key === "model" && (value === null || value === ""));
+}
 
 /** Keys merged by rule rather than overridden. */
 const MERGED_KEYS: ReadonlySet<string> = new Set(["messages", "tools", "response_format"]);
@@ -51,7 +58,7 @@ export function overriddenKeys(request: Record<string, unknown>): string[] {
   const keys: string[] = [];
   for (const key of Object.keys(request)) {
     if (PROMPT_PARAMETERS.has(key) || key === "messages" || key === "tools") continue;
-    if (key === "response_format" ? request[key] == null : request[key] === undefined) continue;
+    if (key === "response_format" ? request[key] == null : keepsTemplate(key, request[key])) continue;
     keys.push(key);
   }
   return keys;
@@ -73,7 +80,7 @@ export function mergeParts(
   }
   for (const key of Object.keys(request)) {
     const value = request[key];
-    if (PROMPT_PARAMETERS.has(key) || value === undefined) continue;
+    if (PROMPT_PARAMETERS.has(key) || keepsTemplate(key, value)) continue;
     setProp(out, key, MERGED_KEYS.has(key) ? null : value);
   }
   out.messages = [...arrayOrEmpty(template.messages), ...parts.messages];

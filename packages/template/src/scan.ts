@@ -231,10 +231,13 @@ class Scanner {
         continue;
       }
       const { name, type, syntax, raw } = placeholder;
-      let slot = this.varIndex.get(name);
+      // A caller's own text may use one name with several types (it is not a template that declares
+      // them): each (name, type) gets its own slot, so each occurrence is checked against its own type.
+      const indexKey = this.options.mode === "request" ? `${type}:${name}` : name;
+      let slot = this.varIndex.get(indexKey);
       if (slot === undefined) {
         slot = this.variables.length;
-        this.varIndex.set(name, slot);
+        this.varIndex.set(indexKey, slot);
         this.variables.push({ name, type, syntax, locations: [] });
         this.declaredType.push(syntax === "typed" ? type : null);
       } else if (syntax === "typed") {
