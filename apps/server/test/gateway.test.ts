@@ -130,8 +130,39 @@ describe("input errors", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("inputs that are not an object answer 400", async () => {
-    await expect(create({ prompt_id: promptId, inputs: ["x"] })).rejects.toMatchObject({ status: 400 });
+  it("inputs that are not an object answer 400 invalid_inputs, as every other input error", async () => {
+    for (const bad of [["x"], "x", 5]) {
+      const error = (await create({ prompt_id: promptId, inputs: bad }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(error.code).toBe("invalid_inputs");
+      const details = (error.error as { details: Array<{ variable: string; expected: string }> }).details;
+      expect(details).toContainEqual(expect.objectContaining({ variable: "inputs", expected: "object" }));
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("a caller's messages or tools that are not arrays answer 400 (they were dropped from the merge)", async () => {
+    await expect(create({ prompt_id: promptId, inputs, messages: "also answer this" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/messages must be an array/) });
+    await expect(create({ prompt_id: promptId, inputs, tools: { type: "function" } })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/tools must be an array/) });
+    expect(fake.requests).toHaveLength(0);
+    await create({ prompt_id: promptId, inputs, messages: null, tools: null });
+    expect(fake.requests[0]!.body).toEqual(compiled("Hello."));
+  });
+
+  it("model null or empty uses the version's model (Python's SDK requires the argument)", async () => {
+    await create({ prompt_id: promptId, inputs, model: null });
+    await create({ prompt_id: promptId, inputs, model: "" });
+    expect(fake.requests.map((r) => (r.body as { model: unknown }).model)).toEqual(["gpt-4o-mini", "gpt-4o-mini"]);
+  });
+
+  it("prompt fields without prompt_id are refused, not forwarded to the provider", async () => {
+    const error = (await create({ promptId, inputs }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.message).toMatch(/send prompt_id, not promptId/);
+    await expect(create({ model: "gpt-4o", messages: [], inputs, environment: "staging" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/inputs, environment need prompt_id/),
+    });
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -237,6 +268,26 @@ describe("upstream connection problems", () => {
     } finally {
       await isolated.stop();
       await hanging.close();
+    }
+  });
+
+  it("an upstream that stalls mid-stream ends the stream with an error event the SDK raises", async () => {
+    const stalling = await startFakeLlm();
+    stalling.behave({ kind: "stream", chunks: ["first", "never"], delayMs: 5_000 });
+    const isolated = await startTestServer({ OPENAI_BASE_URL: stalling.baseUrl, PROMPTREG_UPSTREAM_TIMEOUT_MS: "300", MONGODB_DB: server.dbName });
+    try {
+      const sdk = new OpenAI({ apiKey: ADMIN_KEY, baseURL: `${isolated.url}/v1`, maxRetries: 0 });
+      const stream = (await sdk.chat.completions.create({ prompt_id: promptId, inputs, stream: true } as never)) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>;
+      const parts: string[] = [];
+      const error = await (async () => {
+        for await (const chunk of stream) parts.push(chunk.choices[0]?.delta?.content ?? "");
+      })().catch((e: unknown) => e);
+      expect(parts).toEqual(["first"]);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect((error as Error).message).toMatch(/upstream stream stopped sending/);
+    } finally {
+      await isolated.stop();
+      await stalling.close();
     }
   });
 

@@ -16,3 +16,16 @@ export const ZGatewayPromptFields = z.object({
   version_id: z.string({ error: "version_id must be a string" }).trim().min(1, "version_id must not be empty").nullish(),
 });
 export type TGatewayPromptFields = z.infer<typeof ZGatewayPromptFields>;
+
+/**
+ * What the gateway checks of a prompt call before compiling: the selection, and the caller's parts that
+ * are merged by rule (a `messages` or `tools` that is not an array would otherwise be dropped from the
+ * merge without a word). `inputs` is checked by the compiler, which reports it with the other input errors.
+ */
+export const ZGatewayPromptCall = ZGatewayPromptFields.omit({ inputs: true }).extend({
+  messages: z.array(z.unknown(), { error: "messages must be an array of chat messages" }).nullish(),
+  tools: z.array(z.unknown(), { error: "tools must be an array of tool definitions" }).nullish(),
+});
+
+/** Fields that only mean something with `prompt_id`; without it a request is forwarded as is. */
+export const PROMPT_ONLY_FIELDS = ["inputs", "environment", "version_id"] as const;

@@ -6,8 +6,8 @@
 // mounted ahead of the app's middleware: no body-parser, no helmet (its headers are for browsers, not
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
-import { jsonDepth, MAX_BODY_DEPTH, ZGatewayPromptFields } from "@promptreg/contracts";
+import { once } from "node:events";
+import { jsonDepth, MAX_BODY_DEPTH, PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/body.js";
@@ -17,7 +17,7 @@ import { assignRequestId } from "../http/request-id.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
-import { UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
+import { isUpstreamTimeout, UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
 
 /** Upstream answer headers worth relaying; hop-by-hop and length headers are Node's business. */
 const RELAYED_HEADERS = [
@@ -51,7 +51,9 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
 
     let outgoing: string | Buffer = raw;
     let resolved: ResolvedVersion | undefined;
-    if (body["prompt_id"] !== undefined) {
+    if (body["prompt_id"] === undefined) {
+      refuseStrayPromptFields(body);
+    } else {
       resolved = await services.resolution.resolve(scope, readSelection(body));
       const compiled = await compile(resolved, body, services, scope);
       if (compiled.errors.length > 0) {
@@ -90,12 +92,7 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
       headers["x-accel-buffering"] = "no";
       res.writeHead(answer.statusCode, headers);
       res.flushHeaders();
-      try {
-        // pipeline honours backpressure: a slow client slows the upstream read; nothing piles up in memory.
-        await pipeline(answer.body, res);
-      } catch (error) {
-        if (!abort.signal.aborted) logger.warn({ err: error, requestId }, "upstream stream broke off");
-      }
+      await relayStream(answer.body, res, abort.signal, (error) => logger.warn({ err: error, requestId }, "upstream stream broke off"));
       return;
     }
     // A whole JSON answer: read it and write it once.
@@ -136,6 +133,43 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
   };
 }
 
+/**
+ * Relays an event stream chunk by chunk, honouring backpressure (a slow client slows the upstream read;
+ * nothing piles up in memory). If the upstream breaks off or stalls past its timeout, the status is long
+ * sent: the stream ends with an error event in OpenAI's shape, which the `openai` SDK raises as an
+ * APIError with our message, rather than a bare cut connection.
+ */
+async function relayStream(body: AsyncIterable<Buffer>, res: ServerResponse, clientGone: AbortSignal, log: (error: unknown) => void): Promise<void> {
+  let atEventBoundary = true;
+  try {
+    for await (const chunk of body) {
+      atEventBoundary = chunk.length >= 2 && chunk[chunk.length - 1] === 0x0a && chunk[chunk.length - 2] === 0x0a;
+      if (!res.write(chunk)) await once(res, "drain", { signal: clientGone });
+    }
+    res.end();
+  } catch (error) {
+    if (clientGone.aborted || res.destroyed) return;
+    log(error);
+    const reason = isUpstreamTimeout(error) ? "stopped sending" : "broke off";
+    const event = { error: { message: `the upstream stream ${reason} before it finished`, type: "upstream_error", code: "upstream_stream_interrupted", param: null } };
+    res.end(`${atEventBoundary ? "" : "\n\n"}data: ${JSON.stringify(event)}\n\n`);
+  }
+}
+
+/**
+ * A request without `prompt_id` is forwarded as is, so prompt fields in it would reach the provider (inputs
+ * included) and fail there with a confusing message: refuse them here, naming the likely mistake.
+ */
+function refuseStrayPromptFields(body: Record<string, unknown>): void {
+  if (body["promptId"] !== undefined) {
+    throw new AppError("BAD_REQUEST", "the gateway's fields are snake_case: send prompt_id, not promptId");
+  }
+  const stray = PROMPT_ONLY_FIELDS.filter((field) => body[field] !== undefined);
+  if (stray.length > 0) {
+    throw new AppError("BAD_REQUEST", `${stray.join(", ")} ${stray.length === 1 ? "needs" : "need"} prompt_id: without it the request is forwarded to the provider as is`);
+  }
+}
+
 /** Prepared templates make the common case (no partials) a substitution only. */
 async function compile(resolved: ResolvedVersion, body: Record<string, unknown>, services: Services, scope: RequestScope): Promise<CompileResult> {
   if (resolved.partials.length === 0) return compilePrepared(resolved.prepared, body);
@@ -160,7 +194,7 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> {
 }
 
 function readSelection(body: Record<string, unknown>) {
-  const parsed = ZGatewayPromptFields.safeParse(body);
+  const parsed = ZGatewayPromptCall.safeParse(body);
   if (!parsed.success) throw new AppError("BAD_REQUEST", formatZodIssues(parsed.error));
   const { prompt_id, environment, version_id } = parsed.data;
   return { promptId: prompt_id, environment: environment ?? undefined, versionId: version_id ?? undefined };

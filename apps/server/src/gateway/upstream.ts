@@ -18,7 +18,7 @@ export class UpstreamTimeoutError extends Error {
   override readonly name = "UpstreamTimeoutError";
 }
 
-const isTimeout = (error: unknown) =>
+export const isUpstreamTimeout = (error: unknown) =>
   error instanceof undiciErrors.HeadersTimeoutError ||
   error instanceof undiciErrors.BodyTimeoutError ||
   error instanceof undiciErrors.ConnectTimeoutError;
@@ -56,7 +56,7 @@ export function createUpstreamClient(options: Config["upstream"]) {
           lastError = error;
         }
       }
-      if (isTimeout(lastError)) throw new UpstreamTimeoutError(`upstream did not answer within ${options.timeoutMs} ms`);
+      if (isUpstreamTimeout(lastError)) throw new UpstreamTimeoutError(`upstream did not answer within ${options.timeoutMs} ms`);
       const reason = lastError instanceof Error ? ((lastError.cause as Error | undefined)?.message ?? lastError.message) : "no answer";
       throw new UpstreamUnreachableError(`could not reach the upstream provider (${reason})`);
     },
