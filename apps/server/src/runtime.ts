@@ -70,6 +70,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       async close() {
         // Stop taking connections, let in-flight requests finish (bounded), then close the database.
         const closed = new Promise<void>((r) => server.close(() => r()));
+        services.events.close();
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), 5000);
         await closed;

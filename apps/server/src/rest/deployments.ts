@@ -53,9 +53,12 @@ export function createDeploymentsRouter(services: Services): Router {
     });
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
     heartbeat.unref();
+    // On shutdown the stream ends cleanly; clients reconnect (to another replica, or this one restarted).
+    const offClose = services.events.onClose(() => res.end());
     req.on("close", () => {
       unsubscribe();
       unsubscribePrompts();
+      offClose();
       clearInterval(heartbeat);
     });
   });

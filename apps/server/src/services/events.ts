@@ -71,4 +71,21 @@ export class DeploymentEvents {
   promptChangeDelivered(changeId: string): boolean {
     return this.#deliveredPromptChanges.has(changeId);
   }
+
+  readonly #closeListeners = new Set<() => void>();
+
+  /**
+   * Called when the process shuts down. Long-lived subscribers (event streams) end their answers then:
+   * an open stream would otherwise count as a request in flight and hold the shutdown for its whole grace
+   * period, on every restart of a replica that has prompt managers subscribed.
+   */
+  onClose(listener: () => void): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  close(): void {
+    for (const listener of [...this.#closeListeners]) listener();
+    this.#closeListeners.clear();
+  }
 }
