@@ -121,3 +121,39 @@ describe("concurrent environment moves", () => {
     expect(current.body.data.id).toBe(history[0]!.versionId);
   });
 });
+
+describe("moving an environment onto a version while it is deleted", () => {
+  it.each(["production", "race"])("never leaves %s pointing at a deleted version; at most one side succeeds", { timeout: 60_000 }, async (environment) => {
+    const { id, versionId: base } = (await server.rest("POST", "/v1/prompt-2025", { name: `race-${environment}`, promptBody: sampleBody() })).body.data;
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 15; i++) {
+      const version = (await server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: base, newMajorVersion: false, commitMessage: `r${i}`, promptBody: sampleBody() })).body.data.id as string;
+      const [moved, deleted] = await Promise.all([
+        server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: version, environment }),
+        server.rest("DELETE", `/v1/prompt-2025/${id}/${version}`),
+      ]);
+      const key = `${moved.status}/${deleted.status}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      // The move finds the version already deleted (404), loses to the delete (409) or wins (200).
+      expect([200, 404, 409], key).toContain(moved.status);
+      expect([200, 409], key).toContain(deleted.status);
+      expect(key, "both the move and the delete succeeded").not.toBe("200/200");
+
+      // Whatever won, the environment resolves (read past every cache) to a version that is visible.
+      const now = await server.rest("POST", "/v1/prompt-2025/query/environment-version", { promptId: id, environment }, { headers: { "cache-control": "no-cache" } });
+      if (moved.status === 200) {
+        expect(now.status, key).toBe(200);
+        expect(now.body.data.id).toBe(version);
+      }
+      if (now.status === 200) {
+        const pointed = await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: now.body.data.id });
+        expect(pointed.status, `${key}: ${environment} points at a deleted version`).toBe(200);
+      } else {
+        expect(environment).not.toBe("production");
+        expect(now.status).toBe(404);
+      }
+      // Put production back on the base for the next round (the delete of a deployed version is refused).
+      if (environment === "production") await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: base, environment });
+    }
+  });
+});

@@ -22,7 +22,7 @@ export interface RestResponse<T = unknown> {
 export interface TestServer extends RunningServer {
   dbName: string;
   /** Calls the REST API with the given key (default: the bootstrap admin key). */
-  rest<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null; raw?: string; contentType?: string }): Promise<RestResponse<T>>;
+  rest<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null; raw?: string; contentType?: string; headers?: Record<string, string> }): Promise<RestResponse<T>>;
   trpc(key?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
   /** A fresh organization and its admin key. */
   createOrg(name?: string): Promise<{ orgId: string; key: string }>;
@@ -48,7 +48,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
   const rest: TestServer["rest"] = async (method, path, body, options = {}) => {
     const key = options.key === undefined ? ADMIN_KEY : options.key;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (key !== null) headers["authorization"] = `Bearer ${key}`;
     let payload: string | undefined = options.raw;
     if (body !== undefined) payload = JSON.stringify(body);

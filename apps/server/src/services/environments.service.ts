@@ -134,10 +134,27 @@ export function createEnvironmentsService(
     movePointer: (scope: RequestScope, promptId: string, environment: string, version: VersionDoc) =>
       move(scope, promptId, environment, version),
 
-    /** Points an environment at a version of the same prompt, moving it if it pointed elsewhere. */
+    /**
+     * Points an environment at a version of the same prompt, moving it if it pointed elsewhere.
+     *
+     * A concurrent delete of that version hides it, then looks for pointers at it (versions.service
+     * remove). This move writes its pointer, then looks whether the version was hidden meanwhile: with
+     * both sides writing before they look, at least one sees the other, so a pointer never stays on a
+     * deleted version. When this side sees it, the move is undone and answers 409.
+     */
     async set(scope: RequestScope, input: TSetEnvironmentInput): Promise<void> {
       const { version } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
-      await move(scope, input.promptId, input.environment, version);
+      const entry = await move(scope, input.promptId, input.environment, version);
+      const prompt = await repos.prompts.findVisible(scope, input.promptId);
+      if (prompt === null || !prompt.hiddenVersionIds.includes(version._id)) return;
+      const previous = entry.previousVersionId === null ? null : await repos.versions.findById(scope, entry.previousVersionId);
+      try {
+        await move(scope, input.promptId, input.environment, previous, version._id);
+      } catch (error) {
+        // Moved on by someone else meanwhile: the pointer no longer names the deleted version.
+        if (!(error instanceof AppError && error.code === "NOT_FOUND")) throw error;
+      }
+      throw new AppError("CONFLICT", `prompt version ${version._id} was deleted while ${input.environment} was being moved to it`);
     },
 
     async remove(scope: RequestScope, input: TRemoveEnvironmentInput): Promise<void> {
