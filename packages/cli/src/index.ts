@@ -15,6 +15,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { readEnvironment } from "./config.js";
 import { App, type CliIo } from "./context.js";
 import { ExitCode } from "./errors.js";
+import { createOutput } from "./output.js";
 
 export { ExitCode } from "./errors.js";
 export { generateTypes, type CodegenOptions, type CodegenPrompt, type CodegenResult, type CodegenVariable } from "./codegen.js";
@@ -43,7 +44,11 @@ path; default $XDG_CONFIG_HOME/promptreg/config.json or ~/.config/promptreg/conf
 
 export function createProgram(app: App): Command {
   const { stdout, stderr } = app.io;
-  const program = new Command("promptreg")
+  // Under --json, commander's own messages (usage errors, help after a missing command) are not written:
+  // `run` reports them as one JSON error instead. Commander has parsed the program's options (--json,
+  // wherever it stands) before it reports any usage error, so the flag is known by then.
+  const json = () => program.opts<{ json?: boolean }>().json === true;
+  const program: Command = new Command("promptreg")
     .description("Pull, edit, push, diff, deploy and type the prompts of a promptreg server.")
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--json", "print machine-readable JSON on stdout (errors as JSON on stderr)")
@@ -53,7 +58,7 @@ export function createProgram(app: App): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void stdout.write(text),
-      writeErr: (text) => void stderr.write(text),
+      writeErr: (text) => void (json() ? undefined : stderr.write(text)),
     });
   registerLogin(program, app);
   registerLs(program, app);
@@ -80,9 +85,23 @@ export async function run(argv: string[], io?: Partial<CliIo>): Promise<number> 
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (error.exitCode === 0) return ExitCode.OK;
+      if (program.opts<{ json?: boolean }>().json === true) {
+        createOutput({ json: true, stdout: app.io.stdout, stderr: app.io.stderr, noColor: true }).error(usageMessage(error, program), ExitCode.USAGE);
+      }
+      return ExitCode.USAGE;
     }
     throw error;
   }
   return app.exitCode;
+}
+
+/** A commander usage error as one line for `{"error": …}`: "unknown command 'lss' (Did you mean ls?)". */
+function usageMessage(error: CommanderError, program: Command): string {
+  if (error.code === "commander.help") {
+    // Commander shows the help instead of a message: no command was given, or `help <unknown command>`.
+    const [first, second] = program.args;
+    return first === "help" && second !== undefined ? `unknown command '${second}'` : "no command given: see promptreg --help";
+  }
+  return error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").trim();
 }

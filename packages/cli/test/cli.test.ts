@@ -276,4 +276,35 @@ describe("exit codes", () => {
     expect((await workspace.run(["--help"])).code).toBe(0);
     expect((await workspace.run(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it("--json (before or after the command) reports commander's own usage errors as one JSON error on stderr, exit 2", async () => {
+    const { client, workspace } = await setup();
+    const name = uniqueName("usage");
+    await client.prompts.create.mutate({ name, body: sampleBody() });
+    const cases: Array<[string[], RegExp]> = [
+      [["--json", "frobnicate"], /^unknown command 'frobnicate'$/],
+      [["frobnicate", "--json"], /^unknown command 'frobnicate'$/],
+      [["--json", "lss"], /^unknown command 'lss' \(Did you mean ls\?\)$/],
+      [["ls", "--bogus", "--json"], /^unknown option '--bogus'$/],
+      [["--json", "ls", "--bogus"], /^unknown option '--bogus'$/],
+      [["--json", "deploy", name, "1.0"], /--env/],
+      [["deploy", name, "1.0", "--json"], /--env/],
+      [["--json", "ls", "extra"], /too many arguments for 'ls'/],
+      [["--json", "pull", "--env"], /--env <environment>' argument missing/],
+      [["--json"], /no command given/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => workspace.run(args)));
+    results.forEach((result, index) => {
+      const [args, message] = cases[index]!;
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: "" });
+      // Exactly one JSON document on stderr: commander's plain "error: …" text is not written as well.
+      const parsed = JSON.parse(result.stderr) as { error: { message: string; exitCode: number } };
+      expect(parsed).toEqual({ error: { message: expect.stringMatching(message), exitCode: 2 } });
+    });
+
+    // Without --json: commander's text, as before.
+    const plain = await workspace.run(["frobnicate"]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toBe("error: unknown command 'frobnicate'\n");
+  });
 });
