@@ -1,6 +1,6 @@
 // `promptreg codegen` against a real server, proven by the TypeScript compiler: a program using the
 // generated module compiles with the right inputs and fails, naming the variable, with wrong ones.
-import { mkdir, realpath, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -8,14 +8,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from "./harness.js";
 
 let server: TestServer;
-let workspace: Workspace | undefined;
+const workspaces: Workspace[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 
 afterAll(async () => {
-  await workspace?.remove();
+  await Promise.all(workspaces.map((workspace) => workspace.remove()));
   await server?.stop();
 });
 
@@ -56,7 +56,8 @@ function typecheck(dir: string, files: Record<string, string>): Record<string, s
 
 it("generates input types that make getPromptBody checked at compile time (by id and by name, partials included)", async () => {
   const org = await server.createOrg();
-  workspace = await createWorkspace(server, org.key);
+  const workspace = await createWorkspace(server, org.key);
+  workspaces.push(workspace);
   const { client } = org;
   const footer = await client.prompts.create.mutate({
     name: "footer",
@@ -139,4 +140,36 @@ export const unknown = prompts.getPromptBody({ prompt_id: "suport", inputs: {} }
   const stale = await workspace.run(["codegen", "--out", "app/promptreg.generated.ts", "--check"]);
   expect(stale.code).toBe(1);
   expect(stale.stdout).toMatch(/out of date/);
+});
+
+it("skips prompts with nothing deployed to --env, and exits 4 without touching --out when no prompt has anything there", async () => {
+  const org = await server.createOrg();
+  const workspace = await createWorkspace(server, org.key);
+  workspaces.push(workspace);
+  const { client } = org;
+  const staged = await client.prompts.create.mutate({ name: "staged", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "{{hc:topic:string}}" }] } });
+  await client.environments.set.mutate({ promptId: staged.prompt.id, versionId: staged.version.id, environment: "staging" });
+  const other = await client.prompts.create.mutate({ name: "production only", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi." }] } });
+
+  // Some prompts have it: the others are skipped with a warning.
+  const some = await workspace.run(["codegen", "--out", "gen/staging.ts", "--env", "staging", "--json"]);
+  expect(some.code, some.stderr).toBe(0);
+  expect(some.json()).toMatchObject({ environment: "staging", written: true, prompts: [{ name: "staged" }], skipped: [{ promptId: other.prompt.id }] });
+  expect(some.stderr).toMatch(/skipped production only .*nothing deployed to staging/);
+
+  // None has it (a typo): exit 4 naming the environment; an existing module is not replaced by an empty one.
+  const out = join(workspace.dir, "gen", "staging.ts");
+  const typed = await readFile(out, "utf8");
+  const typo = await workspace.run(["codegen", "--out", "gen/staging.ts", "--env", "stagign"]);
+  expect(typo.code).toBe(4);
+  expect(typo.stdout).toBe("");
+  expect(typo.stderr).toMatch(/no prompt has anything deployed to stagign/);
+  expect(await readFile(out, "utf8")).toBe(typed);
+
+  const missing = await workspace.run(["codegen", "--out", "gen/new.ts", "--env", "stagign", "--json"]);
+  expect(missing.code).toBe(4);
+  expect(missing.stdout).toBe("");
+  expect(JSON.parse(missing.stderr)).toEqual({ error: { message: expect.stringContaining("stagign"), exitCode: 4 } });
+  await expect(readFile(join(workspace.dir, "gen", "new.ts"), "utf8")).rejects.toThrow(/ENOENT/);
+  expect((await workspace.run(["codegen", "--out", "gen/staging.ts", "--env", "stagign", "--check"])).code).toBe(4);
 });

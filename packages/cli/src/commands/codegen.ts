@@ -9,7 +9,7 @@ import type { TPromptVersion } from "@promptreg/contracts";
 import type { Command } from "commander";
 import { generateTypes, type CodegenPrompt, type CodegenVariable } from "../codegen.js";
 import type { App } from "../context.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, notFoundError } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
 import { environmentVersion, listAllPrompts, mapLimit, parseEnvironment, versionLabel, type PromptregClient } from "../registry.js";
 
@@ -51,6 +51,11 @@ export function registerCodegen(program: Command, app: App): void {
             return { id: prompt.id, name: prompt.name, version: versionLabel(version), versionId: version.id, variables };
           });
           prompts = resolved.filter((prompt): prompt is CodegenPrompt => prompt !== null);
+          // As for `pull`, a mistyped environment is not a silent success: it would replace a typed module
+          // with an empty one. Nothing is written (or checked).
+          if (all.length > 0 && prompts.length === 0) {
+            throw notFoundError(`no prompt has anything deployed to ${environment} (${all.length} prompt${all.length === 1 ? "" : "s"} checked); ${options.out} left as it was`);
+          }
         } finally {
           progress.stop();
         }
