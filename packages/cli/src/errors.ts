@@ -38,6 +38,11 @@ export function isNotFound(error: unknown): boolean {
   return isPromptregError(error) && error.data?.code === "NOT_FOUND";
 }
 
+/** Whether the server refused the API key (401, UNAUTHORIZED) of a tRPC call. */
+export function isUnauthorized(error: unknown): boolean {
+  return isPromptregError(error) && error.data?.code === "UNAUTHORIZED";
+}
+
 /** Any error as a CliError with the right exit code; `url` names the server in connection errors. */
 export function toCliError(error: unknown, url?: string): CliError {
   if (error instanceof CliError) return error;

@@ -31,7 +31,10 @@ describe("login", () => {
     const { key, workspace } = await setup();
     const refused = await workspace.run(["login", "--url", server.url, "--key", "not-a-valid-key-0000"], noCredentials);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/refused the API key/);
+    expect(refused.stderr).toMatch(/refused the API key \(given with --key\)/);
+    // This is login: no advice to run `promptreg login`, but to check the key.
+    expect(refused.stderr).toMatch(/Check the key; nothing was saved\./);
+    expect(refused.stderr).not.toMatch(/promptreg login/);
     await expect(stat(workspace.configPath)).rejects.toThrow(/ENOENT/);
 
     const login = await workspace.run(["--json", "login", "--url", `${server.url}/`, "--key", key], noCredentials);
@@ -266,6 +269,9 @@ describe("exit codes", () => {
     ]);
     expect(codes.map((result) => result.code)).toEqual([4, 4, 4, 2, 2, 2, 2, 2, 3, 1]);
     expect(codes[0].stderr).toMatch(/prompt "no-such-prompt" not found/);
+    expect(codes[3].stderr).toMatch(/required option '--env <environment>' not specified/);
+    // Missing arguments are reported before the missing --env.
+    expect(codes[4].stderr).toMatch(/missing required argument 'version'/);
     expect(codes[9].stderr).toMatch(/cannot reach a promptreg server at http:\/\/127\.0\.0\.1:9/);
 
     const json = await workspace.run(["--json", "deploy", "no-such-prompt", "1.0", "--env", "production"]);
@@ -290,6 +296,8 @@ describe("exit codes", () => {
       [["--json", "deploy", name, "1.0"], /--env/],
       [["deploy", name, "1.0", "--json"], /--env/],
       [["--json", "ls", "extra"], /too many arguments for 'ls'/],
+      [["--json", "deploy"], /^missing required argument 'prompt'$/],
+      [["rollback", "--json"], /^missing required argument 'prompt'$/],
       [["--json", "pull", "--env"], /--env <environment>' argument missing/],
       [["--json"], /no command given/],
     ];

@@ -3,9 +3,10 @@ import type { Command } from "commander";
 import type { App } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { environmentVersion, parseEnvironment, resolvePrompt, resolveVersion, versionLabel } from "../registry.js";
+import { requiredEnv } from "./shared.js";
 
 interface DeployOptions {
-  env: string;
+  env?: string;
 }
 
 export function registerDeploy(program: Command, app: App): void {
@@ -14,11 +15,11 @@ export function registerDeploy(program: Command, app: App): void {
     .description("point an environment at a version")
     .argument("<prompt>", "prompt id or name")
     .argument("<version>", 'version number ("1.2") or version id')
-    .requiredOption("--env <environment>", "environment to move, e.g. production")
+    .option("--env <environment>", "environment to move, e.g. production (required)")
     .action(
       app.action<DeployOptions>(async (context, [promptRef, versionRef], options) => {
         const { output } = context;
-        const environment = parseEnvironment(options.env);
+        const environment = parseEnvironment(requiredEnv(options.env));
         const client = await context.client();
         const prompt = await resolvePrompt(client, promptRef!);
         const version = await resolveVersion(client, prompt, versionRef!);

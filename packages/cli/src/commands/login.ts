@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { loadStoredConfig, normalizeUrl, saveConfig } from "../config.js";
 import type { App } from "../context.js";
-import { ExitCode, toCliError, usageError } from "../errors.js";
+import { CliError, ExitCode, isUnauthorized, toCliError, usageError } from "../errors.js";
 import { askHidden, askLine, readAll } from "../prompt.js";
 import { connect } from "../registry.js";
 
@@ -49,6 +49,19 @@ export function registerLogin(program: Command, app: App): void {
           prompts = await connect({ url: normalized, apiKey: key, source: { url: "config", apiKey: "config" } }).prompts.count.query();
         } catch (error) {
           // Nothing is saved when the key is refused (exit 3) or the server cannot be reached (exit 1).
+          if (isUnauthorized(error)) {
+            // Not the generic advice ("run promptreg login"): this is login. Say where the key came from.
+            const source = options.keyStdin
+              ? "read from stdin"
+              : options.key !== undefined
+                ? "given with --key"
+                : environment.apiKey !== undefined
+                  ? "from PROMPTREG_API_KEY"
+                  : "typed at the prompt";
+            throw new CliError(`${normalized} refused the API key (${source}): ${(error as Error).message}. Check the key; nothing was saved.`, ExitCode.AUTH, {
+              cause: error,
+            });
+          }
           throw toCliError(error, normalized);
         } finally {
           progress.stop();

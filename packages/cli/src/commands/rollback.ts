@@ -7,9 +7,10 @@ import type { Command } from "commander";
 import type { App } from "../context.js";
 import { CliError, ExitCode, isNotFound, notFoundError } from "../errors.js";
 import { environmentVersion, parseEnvironment, resolvePrompt, versionLabel } from "../registry.js";
+import { requiredEnv } from "./shared.js";
 
 interface RollbackOptions {
-  env: string;
+  env?: string;
 }
 
 export function registerRollback(program: Command, app: App): void {
@@ -17,11 +18,11 @@ export function registerRollback(program: Command, app: App): void {
     .command("rollback")
     .description("point an environment back at the version it pointed at before its last change")
     .argument("<prompt>", "prompt id or name")
-    .requiredOption("--env <environment>", "environment to roll back, e.g. production")
+    .option("--env <environment>", "environment to roll back, e.g. production (required)")
     .action(
       app.action<RollbackOptions>(async (context, [promptRef], options) => {
         const { output } = context;
-        const environment = parseEnvironment(options.env);
+        const environment = parseEnvironment(requiredEnv(options.env));
         const client = await context.client();
         const prompt = await resolvePrompt(client, promptRef!);
         const [last] = await client.environments.history.query({ promptId: prompt.id, environment, limit: 1 });
