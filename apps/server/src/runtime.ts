@@ -35,7 +35,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
   try {
     const metrics = createMetrics();
     database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
-    const repositories = createRepositories(database.db);
+    const repositories = createRepositories(database.db, { dbTimeoutMs: config.dbTimeoutMs });
     await ensureIndexes(repositories);
     const signingSecret = config.signingSecret ?? (await repositories.settings.sharedSecret("body-url-signing-secret"));
     const services = createServices(repositories, {

@@ -157,3 +157,57 @@ describe("moving an environment onto a version while it is deleted", () => {
     }
   });
 });
+
+describe("concurrent updates of one prompt lose none of each other", () => {
+  it("30 concurrent version deletes, with renames, tag changes and creations in between: every acknowledged delete stays", { timeout: 60_000 }, async () => {
+    const { id, versionId: base } = (await server.rest("POST", "/v1/prompt-2025", { name: "many-deletes", promptBody: sampleBody() })).body.data;
+    const create = (i: number) =>
+      server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: base, newMajorVersion: false, commitMessage: `v${i}`, promptBody: sampleBody() });
+    const doomed: string[] = [];
+    for (let i = 0; i < 30; i++) doomed.push((await create(i)).body.data.id);
+
+    // Two replicas: the lock that orders the updates must hold across processes, not only within one.
+    const replica = await startTestServer({ MONGODB_DB: server.dbName });
+    const results = await Promise.all([
+      ...doomed.map((v, i) => (i % 2 === 0 ? server : replica).rest("DELETE", `/v1/prompt-2025/${id}/${v}`)),
+      ...Array.from({ length: 5 }, (_, i) => server.rest("POST", `/v1/prompt-2025/id/${id}/rename`, { name: `renamed-${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => server.rest("PATCH", `/v1/prompt-2025/id/${id}/tags`, { tags: [`t${i}`] })),
+      ...Array.from({ length: 5 }, (_, i) => create(100 + i)),
+    ]);
+    expect(results.slice(0, 30).map((r) => r.status)).toEqual(Array(30).fill(200));
+    expect(results.slice(30).every((r) => r.status < 300)).toBe(true);
+    await replica.stop();
+
+    // Before, FerretDB's read-modify-write updates lost about a third of the deletes: those versions came back.
+    const listed = (await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id })).body.data as Array<{ id: string }>;
+    expect(listed.map((v) => v.id).filter((v) => doomed.includes(v))).toEqual([]);
+    expect(listed).toHaveLength(1 + 5);
+    for (const v of doomed.slice(0, 5)) expect((await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: v })).status).toBe(404);
+  });
+
+  it("a lock left behind by a holder that died is taken over once its lease ran out", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "orphaned-lock", promptBody: sampleBody() })).body.data;
+    const db = await server.rawDb();
+    await db.collection<{ _id: string; token: string; expiresAt: Date }>("document_locks").insertOne({ _id: `prompts:${id}`, token: "dead-holder", expiresAt: new Date(Date.now() - 1000) });
+    expect((await server.rest("POST", `/v1/prompt-2025/id/${id}/rename`, { name: "after takeover" })).status).toBe(200);
+    expect((await server.rest("GET", `/v1/prompt-2025/id/${id}`)).body.data.name).toBe("after takeover");
+    expect(await db.collection<{ _id: string }>("document_locks").countDocuments({ _id: `prompts:${id}` })).toBe(0);
+  });
+
+  it("a prompt deleted while versions are created and it is renamed stays deleted", { timeout: 60_000 }, async () => {
+    for (let round = 0; round < 5; round++) {
+      const { id, versionId: base } = (await server.rest("POST", "/v1/prompt-2025", { name: `doomed-${round}`, promptBody: sampleBody() })).body.data;
+      const [deleted] = await Promise.all([
+        server.rest("DELETE", `/v1/prompt-2025/${id}`),
+        ...Array.from({ length: 6 }, (_, i) =>
+          server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: base, newMajorVersion: false, commitMessage: `c${i}`, promptBody: sampleBody() }),
+        ),
+        server.rest("POST", `/v1/prompt-2025/id/${id}/rename`, { name: "still here?" }),
+      ]);
+      expect(deleted.status).toBe(200);
+      expect((await server.rest("GET", `/v1/prompt-2025/id/${id}`)).status).toBe(404);
+      const found = (await server.rest("POST", "/v1/prompt-2025/query", { search: `doomed-${round}` })).body.data as unknown[];
+      expect(found).toEqual([]);
+    }
+  });
+});

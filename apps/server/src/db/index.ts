@@ -15,11 +15,17 @@ import { createVersionsRepository } from "./versions.repository.js";
 export type { TenantScope } from "./scope.js";
 export { isDuplicateKeyError } from "./duplicate-key.js";
 
-export function createRepositories(db: Db) {
+export interface RepositoryOptions {
+  /** The database timeout: a lock is held at most that long by a live holder (document-locks.ts). */
+  dbTimeoutMs?: number;
+}
+
+export function createRepositories(db: Db, options: RepositoryOptions = {}) {
+  const lockOptions = options.dbTimeoutMs === undefined ? {} : { leaseMs: options.dbTimeoutMs + 1000, waitMs: 2 * options.dbTimeoutMs + 5000 };
   return {
     organizations: createOrganizationsRepository(db),
     apiKeys: createApiKeysRepository(db),
-    prompts: createPromptsRepository(db),
+    prompts: createPromptsRepository(db, lockOptions),
     versions: createVersionsRepository(db),
     environments: createEnvironmentsRepository(db),
     pointerCopies: createPointerCopiesRepository(db),

@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { TPrompt } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
+import { createDocumentLocks, type DocumentLockOptions } from "./document-locks.js";
 import type { PromptDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -21,7 +22,7 @@ export interface PromptListQuery {
   limit: number;
 }
 
-export function createPromptsRepository(db: Db) {
+export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions = {}) {
   const collection: Collection<PromptDoc> = db.collection("prompts");
   /** Only prompts whose creation finished and that were not deleted are visible. */
   const visible = (scope: TenantScope, extra: Filter<PromptDoc> = {}): Filter<PromptDoc> => ({
@@ -30,6 +31,11 @@ export function createPromptsRepository(db: Db) {
     deletedAt: null,
     ...extra,
   });
+
+  // Every update of a prompt document holds its lock: see document-locks.ts (concurrent updates of one
+  // document must not lose each other: deleted versions, deletion, name, tags, the creation counter).
+  const locks = createDocumentLocks(db, lockOptions);
+  const locked = <T>(promptId: string, update: () => Promise<T>) => locks.run(`prompts:${promptId}`, update);
 
   // The same rule as `visible`, for a document read by bare `_id`.
   const isVisible = (scope: TenantScope, doc: PromptDoc) => doc.orgId === scope.orgId && doc.state === "active" && doc.deletedAt === null;
@@ -51,7 +57,7 @@ export function createPromptsRepository(db: Db) {
     },
 
     async activate(scope: TenantScope, promptId: string): Promise<void> {
-      await collection.updateOne({ _id: promptId, orgId: scope.orgId, state: "pending" }, { $set: { state: "active" } });
+      await locked(promptId, () => collection.updateOne({ _id: promptId, orgId: scope.orgId, state: "pending" }, { $set: { state: "active" } }));
     },
 
     async findVisible(scope: TenantScope, promptId: string): Promise<PromptDoc | null> {
@@ -80,17 +86,17 @@ export function createPromptsRepository(db: Db) {
     },
 
     async rename(scope: TenantScope, promptId: string, name: string): Promise<boolean> {
-      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { name } });
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { name } }));
       return result.matchedCount === 1;
     },
 
     async setTags(scope: TenantScope, promptId: string, tags: string[]): Promise<boolean> {
-      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { tags } });
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { tags } }));
       return result.matchedCount === 1;
     },
 
     async markDeleted(scope: TenantScope, promptId: string): Promise<boolean> {
-      const result = await collection.updateOne(visible(scope, { _id: promptId }), { $set: { deletedAt: new Date() } });
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { deletedAt: new Date() } }));
       return result.matchedCount === 1;
     },
 
@@ -102,19 +108,17 @@ export function createPromptsRepository(db: Db) {
      * document says whether it still is.
      */
     async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
-      const doc = await collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" });
+      const doc = await locked(promptId, () => collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" }));
       return doc && isVisible(scope, doc) ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
-      const result = await collection.updateOne(visible(scope, { _id: promptId }), {
-        $addToSet: { hiddenVersionIds: versionId },
-      });
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $addToSet: { hiddenVersionIds: versionId } }));
       return result.matchedCount === 1;
     },
 
     async unhideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<void> {
-      await collection.updateOne({ _id: promptId, orgId: scope.orgId }, { $pull: { hiddenVersionIds: versionId } });
+      await locked(promptId, () => collection.updateOne({ _id: promptId, orgId: scope.orgId }, { $pull: { hiddenVersionIds: versionId } }));
     },
 
     /** Prompts whose creation started before `before` and never finished (the process died). */
@@ -127,7 +131,7 @@ export function createPromptsRepository(db: Db) {
     },
 
     async deletePending(scope: TenantScope, promptId: string): Promise<void> {
-      await collection.deleteOne({ _id: promptId, orgId: scope.orgId, state: "pending" });
+      await locked(promptId, () => collection.deleteOne({ _id: promptId, orgId: scope.orgId, state: "pending" }));
     },
   };
 }
