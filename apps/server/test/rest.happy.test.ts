@@ -98,6 +98,9 @@ describe("prompts", () => {
       expect(tagged.body.data.map((p: { id: string }) => p.id)).toEqual([c, b, a]);
       const en = await isolated.rest("POST", "/v1/prompt-2025/query", { tagsFilter: ["en"], search: "sup" });
       expect(en.body.data.map((p: { id: string }) => p.id)).toEqual([a]);
+      // Written as tags are stored: trimmed.
+      const spaced = await isolated.rest("POST", "/v1/prompt-2025/query", { tagsFilter: [" en "] });
+      expect(spaced.body.data.map((p: { id: string }) => p.id)).toEqual([c, a]);
 
       const page0 = await isolated.rest("POST", "/v1/prompt-2025/query", { page: 0, pageSize: 2 });
       const page1 = await isolated.rest("POST", "/v1/prompt-2025/query", { page: 1, pageSize: 2 });
@@ -144,6 +147,21 @@ describe("prompts", () => {
 });
 
 describe("versions", () => {
+  it("query/versions answers every version without paging (Helicone's endpoint does not page), a page with it", { timeout: 120_000 }, async () => {
+    const { id, versionId: v10 } = await createPrompt("more-than-a-page");
+    const ids = [v10];
+    for (let batch = 0; batch < 1005 / 15; batch++) {
+      ids.push(...(await Promise.all(Array.from({ length: 15 }, () => newVersion(id, v10)))));
+    }
+    const all = await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id });
+    expect(all.body.data).toHaveLength(ids.length);
+    expect(ids.length).toBeGreaterThan(1000);
+    // The oldest is there too: 1.0, which production points at.
+    expect(all.body.data.at(-1)).toMatchObject({ id: v10, environments: ["production"] });
+    const page = await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id, page: 1, pageSize: 10 });
+    expect(page.body.data.map((v: { id: string }) => v.id)).toEqual(all.body.data.slice(10, 20).map((v: { id: string }) => v.id));
+  });
+
   it("numbers minor and major bumps as the rules say", async () => {
     const { id, versionId: v10 } = await createPrompt("numbering");
     const v11 = await newVersion(id, v10);

@@ -36,10 +36,20 @@ export const PRODUCTION_ENVIRONMENT = "production";
 /** ISO 8601 timestamp in UTC, as every response carries it. */
 export const ZIsoDateTime = z.iso.datetime();
 
+// Each check names its rule: in Zod 4 a schema-level `error` would otherwise be the message of every
+// check too ("pageSize must be a number" for 5000).
 /** Zero-based page number. */
-export const ZPage = z.number({ error: "page must be a number" }).int().min(0).max(1_000_000);
+export const ZPage = z
+  .number({ error: "page must be a number" })
+  .int("page must be a whole number")
+  .min(0, "page must be 0 or more")
+  .max(1_000_000, "page must be at most 1000000");
 /** Page size; each list endpoint names its own default. */
-export const ZPageSize = z.number({ error: "pageSize must be a number" }).int().min(1).max(1000);
+export const ZPageSize = z
+  .number({ error: "pageSize must be a number" })
+  .int("pageSize must be a whole number")
+  .min(1, "pageSize must be 1 or more")
+  .max(1000, "pageSize must be at most 1000");
 
 export const ZPromptName = z
   .string({ error: "name must be a string" })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ZEnvironmentName, ZIdRef, ZPromptBody, ZPromptId, ZTagList, jsonDepth } from "./index.js";
+import type { z } from "zod";
+import { ZEnvironmentName, ZIdRef, ZPage, ZPageSize, ZPromptBody, ZPromptId, ZTagList, jsonDepth } from "./index.js";
 import { ZRestCreateVersionRequest, ZRestSubversionRequest } from "./rest/index.js";
 
 describe("ZPromptBody", () => {
@@ -69,5 +70,17 @@ describe("jsonDepth", () => {
     let deep: unknown = 0;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(jsonDepth(deep)).toBeGreaterThan(64);
+  });
+});
+
+describe("paging", () => {
+  const messages = (schema: z.ZodType, value: unknown) => schema.safeParse(value).error?.issues.map((i) => i.message);
+  it("names the rule a page or page size breaks, not only its type", () => {
+    expect(messages(ZPageSize, "10")).toEqual(["pageSize must be a number"]);
+    expect(messages(ZPageSize, 0)).toEqual(["pageSize must be 1 or more"]);
+    expect(messages(ZPageSize, 5000)).toEqual(["pageSize must be at most 1000"]);
+    expect(messages(ZPageSize, 2.5)).toEqual(["pageSize must be a whole number"]);
+    expect(messages(ZPage, -1)).toEqual(["page must be 0 or more"]);
+    expect(ZPage.parse(3)).toBe(3);
   });
 });

@@ -9,6 +9,7 @@ export interface VersionListQuery {
   /** Hidden (deleted) versions of the prompt. */
   excludeIds: string[];
   skip: number;
+  /** 0: no limit (MongoDB's meaning). */
   limit: number;
 }
 

@@ -57,12 +57,12 @@ export const versionRoutes = [
     body: ZRestQueryVersionsRequest,
     response: z.array(ZRestPromptVersion),
     async handler({ scope, body, services, baseUrl }) {
-      const versions = await services.versions.list(scope, {
-        promptId: body.promptId,
-        majorVersion: body.majorVersion,
-        page: body.page ?? 0,
-        pageSize: body.pageSize ?? DEFAULT_VERSION_PAGE_SIZE,
-      });
+      const { promptId, majorVersion } = body;
+      // Helicone's endpoint answers every version; paging is our extension, used only when asked for.
+      const versions =
+        body.page === undefined && body.pageSize === undefined
+          ? await services.versions.listAll(scope, { promptId, majorVersion })
+          : await services.versions.list(scope, { promptId, majorVersion, page: body.page ?? 0, pageSize: body.pageSize ?? DEFAULT_VERSION_PAGE_SIZE });
       return versions.map((v) => toRestVersion(v, services, baseUrl));
     },
   }),

@@ -95,7 +95,8 @@ export function createPromptsService(
       const search = input.search?.trim();
       const { items, total } = await repos.prompts.list(scope, {
         search: search || undefined,
-        tags: input.tags,
+        // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
+        tags: input.tags && normalizeTags(input.tags),
         skip: input.page * input.pageSize,
         limit: input.pageSize,
       });

@@ -139,6 +139,18 @@ export function createVersionsService(
     return resolvedCache.get(scope.orgId, promptId, `version\u0000${versionId}`, read.fresh === true, load);
   }
 
+  /** `limit` 0: no limit. */
+  async function listVersions(scope: RequestScope, promptId: string, major: number | undefined, page: { skip: number; limit: number }): Promise<TPromptVersion[]> {
+    const prompt = await lookup.visiblePrompt(scope, promptId);
+    const [docs, pointers] = await Promise.all([
+      repos.versions.list(scope, promptId, { major, excludeIds: prompt.hiddenVersionIds, ...page }),
+      repos.environments.listForPrompt(scope, promptId),
+    ]);
+    const envsByVersion = new Map<string, string[]>();
+    for (const p of pointers) envsByVersion.set(p.versionId, [...(envsByVersion.get(p.versionId) ?? []), p.environment]);
+    return docs.map((doc) => toPromptVersion(doc, envsByVersion.get(doc._id) ?? []));
+  }
+
   return {
     createFrom,
 
@@ -185,21 +197,13 @@ export function createVersionsService(
       });
     },
 
-    async list(scope: RequestScope, input: TListVersionsInput): Promise<TPromptVersion[]> {
-      const prompt = await lookup.visiblePrompt(scope, input.promptId);
-      const [docs, pointers] = await Promise.all([
-        repos.versions.list(scope, input.promptId, {
-          major: input.majorVersion,
-          excludeIds: prompt.hiddenVersionIds,
-          skip: input.page * input.pageSize,
-          limit: input.pageSize,
-        }),
-        repos.environments.listForPrompt(scope, input.promptId),
-      ]);
-      const envsByVersion = new Map<string, string[]>();
-      for (const p of pointers) envsByVersion.set(p.versionId, [...(envsByVersion.get(p.versionId) ?? []), p.environment]);
-      return docs.map((doc) => toPromptVersion(doc, envsByVersion.get(doc._id) ?? []));
-    },
+    /** A page of a prompt's versions, newest first. */
+    list: (scope: RequestScope, input: TListVersionsInput): Promise<TPromptVersion[]> =>
+      listVersions(scope, input.promptId, input.majorVersion, { skip: input.page * input.pageSize, limit: input.pageSize }),
+
+    /** Every version of a prompt, newest first: Helicone's query/versions, which does not page. */
+    listAll: (scope: RequestScope, input: Pick<TListVersionsInput, "promptId" | "majorVersion">): Promise<TPromptVersion[]> =>
+      listVersions(scope, input.promptId, input.majorVersion, { skip: 0, limit: 0 }),
 
     async byId(scope: RequestScope, versionId: string, read?: ReadOptions): Promise<TPromptVersion> {
       return (await withDoc(scope, versionId, read)).version;

@@ -40,6 +40,7 @@ export const ZRestCreateVersionData = z.object({ id: z.string() });
 export const ZRestQueryVersionsRequest = z.object({
   promptId: ZIdRef,
   majorVersion: z.number().int().min(0).optional(),
+  /** Paging is our extension: without `page` and `pageSize` every version is answered, as Helicone does. */
   page: ZPage.optional(),
   pageSize: ZPageSize.optional(),
 });
