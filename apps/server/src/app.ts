@@ -11,7 +11,7 @@ import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-comple
 import type { UpstreamClient } from "./gateway/upstream.js";
 import { createDashboardRouter } from "./http/dashboard.js";
 import { requireBearerToken } from "./http/bearer-token.js";
-import { notFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
+import { createNotFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
 import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
 import { requestId } from "./http/request-id.js";
 import type { Logger } from "./logger.js";
@@ -19,7 +19,7 @@ import { createObservability, type Observability } from "./observability/index.j
 import { createApiDocsRouter } from "./openapi/index.js";
 import { createHotRoutes } from "./rest/hot-routes.js";
 import { createRestRouter, restRoutes } from "./rest/index.js";
-import type { Services } from "./services/index.js";
+import { BODY_URL_PATH, type Services } from "./services/index.js";
 import { appRouter } from "./trpc/root.js";
 
 export interface AppDependencies {
@@ -47,10 +47,18 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
   const gateway = observability.wrap(GATEWAY_PATH, app.locals["gateway"] as GatewayHandler);
   const hotRoutes = app.locals["hotRoutes"] as HotRoutes;
   return (req, res) => {
+    if (req.url?.startsWith("//")) req.url = collapseSlashes(req.url);
     if (req.method === "POST" && (req.url === GATEWAY_PATH || req.url?.startsWith(`${GATEWAY_PATH}?`))) gateway(req, res);
     else if (!hotRoutes(req, res)) void app(req, res);
   };
 }
+
+/**
+ * `//v1/…` → `/v1/…`: a base URL configured with a trailing slash (`http://host/`) makes SDKs that join
+ * paths by concatenation, Helicone's among them, send a leading double slash. Only the leading run: an
+ * empty segment further on is an empty id, not a typo.
+ */
+const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
 export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
   const app = express();
@@ -138,7 +146,14 @@ export function createApp({ config, services, database, logger, upstream, observ
   app.use(createRestRouter(services, config.publicUrl));
   const dashboard = createDashboardRouter(config.dashboardDir);
   if (dashboard) app.use(dashboard);
-  app.use(notFoundHandler);
+  app.use(
+    createNotFoundHandler([
+      ...restRoutes,
+      { method: "post", path: GATEWAY_PATH },
+      { method: "get", path: `${BODY_URL_PATH}/:versionId` },
+      ...["/healthz", "/readyz", "/metrics", "/openapi.json"].map((path) => ({ method: "get", path })),
+    ]),
+  );
   app.use(restErrorHandler(logger, config.bodyLimitBytes));
   return app;
 }

@@ -113,3 +113,41 @@ describe("legacy endpoint input", () => {
     expectError(await server.rest("POST", `/v1/prompt/version/${versionId}/subversion`, { newHeliconeTemplate: { messages: [] } }), 400, "model");
   });
 });
+
+describe("found by a new-user pass", () => {
+  it("page and pageSize out of range say which rule they break", async () => {
+    expectError(await server.rest("POST", "/v1/prompt-2025/query", { pageSize: 5000 }), 400, "pageSize must be at most 1000");
+    expectError(await server.rest("POST", "/v1/prompt-2025/query", { pageSize: 0 }), 400, "pageSize must be 1 or more");
+    expectError(await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId, page: -1 }), 400, "page must be 0 or more");
+  });
+
+  it("removing production from an unknown prompt or version is a 404, as any unknown id", async () => {
+    const unknown = { promptId: "ZZZZZZ", promptVersionId: "00000000-0000-4000-8000-000000000000", environment: "production" };
+    expectError(await server.rest("POST", "/v1/prompt-2025/remove/environment", unknown), 404, "not found");
+    expectError(await server.rest("POST", "/v1/prompt-2025/remove/environment", { promptId, promptVersionId: versionId, environment: "production" }), 400, "move it");
+  });
+
+  it("a wrong method on a known path is a 405 naming the allowed ones", async () => {
+    const res = await server.rest("POST", "/v1/me", {});
+    expectError(res, 405, "POST is not allowed on /v1/me; use GET or HEAD");
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+    const put = await server.rest("PUT", `/v1/prompt-2025/id/${promptId}/tags`, { tags: ["x"] });
+    expectError(put, 405, "use PATCH");
+    expectError(await server.rest("POST", "/v1/no-such-thing", {}), 404, "no route");
+  });
+
+  it("double slashes (a base URL with a trailing slash) reach the route", async () => {
+    for (const path of ["//v1/prompt-2025/query/production-version", "//v1/prompt-2025/query/versions", "///v2/prompt-2025/query/production-version"]) {
+      const res = await server.rest("POST", path, { promptId });
+      expect(res.status, path).toBe(200);
+    }
+    expect((await server.rest("GET", "//v1/prompt-2025/count")).body.data).toBeGreaterThan(0);
+  });
+
+  it("a UTF-8 byte order mark before the JSON is skipped on every path", async () => {
+    const raw = `\ufeff${JSON.stringify({ promptId })}`;
+    for (const path of ["/v1/prompt-2025/query/production-version", "/v2/prompt-2025/query/production-version", "/v1/prompt-2025/query/versions"]) {
+      expect((await server.rest("POST", path, undefined, { raw })).status, path).toBe(200);
+    }
+  });
+});

@@ -74,8 +74,10 @@ function decoderFor(encoding: string): Transform | null | undefined {
 export function parseJsonBody(raw: Buffer): unknown {
   // Decoding would silently turn invalid bytes into U+FFFD and store them: refuse instead.
   if (!isUtf8(raw)) throw bodyErrors.invalidUtf8();
+  // A leading byte order mark is allowed (RFC 8259 §8.1) and skipped, as express.json does.
+  const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
   try {
-    return JSON.parse(raw.toString("utf8"));
+    return JSON.parse((bom ? raw.subarray(3) : raw).toString("utf8"));
   } catch {
     throw bodyErrors.invalidJson();
   }

@@ -85,6 +85,28 @@ export function refuseInvalidUtf8(_req: unknown, _res: unknown, buf: Buffer): vo
   if (!isUtf8(buf)) throw Object.assign(new Error("invalid UTF-8"), { type: "encoding.invalid", status: 400 });
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json({ data: null, error: `no route ${req.method} ${req.path}` });
-};
+/** A route as the 405 check sees it: method and Express path (`:name` segments match any one segment). */
+export interface KnownRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * The answer to a request no route took: 405 with `Allow` when the path exists for other methods (a
+ * client debugging a wrong method learns which to use), else 404.
+ */
+export function createNotFoundHandler(routes: readonly KnownRoute[]): RequestHandler {
+  const patterns = routes.map((route) => ({ method: route.method.toUpperCase(), segments: route.path.split("/") }));
+  const matches = (segments: string[], pattern: string[]) =>
+    segments.length === pattern.length && pattern.every((part, i) => part.startsWith(":") ? segments[i] !== "" : part === segments[i]);
+  return (req, res) => {
+    const segments = req.path.replace(/\/$/, "").split("/");
+    const allowed = [...new Set(patterns.filter((p) => matches(segments, p.segments)).map((p) => p.method))];
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      res.status(405).set("allow", allowed.join(", ")).json({ data: null, error: `${req.method} is not allowed on ${req.path}; use ${allowed.slice(0, -1).join(", ")}${allowed.length > 1 ? " or " : ""}${allowed.at(-1)}` });
+      return;
+    }
+    res.status(404).json({ data: null, error: `no route ${req.method} ${req.path}` });
+  };
+}

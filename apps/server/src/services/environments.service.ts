@@ -158,13 +158,14 @@ export function createEnvironmentsService(
     },
 
     async remove(scope: RequestScope, input: TRemoveEnvironmentInput): Promise<void> {
+      // Unknown ids first: 404 whatever else is wrong with the request (API.md).
+      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       if (input.environment === PRODUCTION_ENVIRONMENT) {
         throw new AppError(
           "BAD_REQUEST",
           "the production environment cannot be removed; move it to another version instead",
         );
       }
-      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       await move(scope, input.promptId, input.environment, null, input.versionId);
     },
 
