@@ -216,6 +216,8 @@ export class PromptManager {
   readonly #raced = new Map<string, DeploymentChange | "invalidated">();
   readonly #fallbacks = new Map<string, VersionEntry>();
   #downUntil = 0;
+  /** The error that started the current outage backoff: the cause of what is refused during it. */
+  #outage: unknown = undefined;
   #started = false;
   #closed = false;
 
@@ -355,14 +357,20 @@ export class PromptManager {
   /** Asks the server (unless it is known to be down), or serves through the outage. */
   async #resolveRemote(selection: Selection): Promise<Resolved> {
     const key = keyOf(selection);
-    if (performance.now() < this.#downUntil) return this.#serveThroughOutage(selection, key, undefined);
+    if (performance.now() < this.#downUntil) return this.#serveThroughOutage(selection, key, this.#outage);
     try {
       return { version: await this.#load(selection, key), source: "network" };
     } catch (error) {
       if (!isOutage(error)) throw error;
-      this.#downUntil = performance.now() + this.#outageBackoff;
+      this.#backOff(error);
       return this.#serveThroughOutage(selection, key, error);
     }
+  }
+
+  /** The server is down: no request goes out for `outageBackoffMs`. */
+  #backOff(error: unknown): void {
+    this.#downUntil = performance.now() + this.#outageBackoff;
+    this.#outage = error;
   }
 
   #serveThroughOutage(selection: Selection, key: string, error: unknown): Resolved {
@@ -398,7 +406,7 @@ export class PromptManager {
     const key = keyOf(pointer.selection);
     if (this.#inflight.has(key) || performance.now() < this.#downUntil) return;
     this.#load(pointer.selection, key).catch((error: unknown) => {
-      if (isOutage(error)) this.#downUntil = performance.now() + this.#outageBackoff;
+      if (isOutage(error)) this.#backOff(error);
       // 404s already dropped the pointer (and were reported); anything else is reported here.
       if (!(error instanceof PromptNotFoundError)) this.#emit({ type: "revalidation-failed", promptId: pointer.selection.promptId, key, error });
     });

@@ -78,9 +78,12 @@ describe("the server stops", () => {
     expect(fallback.body.messages[0]).toEqual({ role: "system", content: "Fallback: You support Acme." });
     expect((await prompts.getPromptBody({ prompt_id: "abc123", inputs })).source).toBe("fallback");
 
-    // Nothing to serve: a typed error naming the outage.
+    // Nothing to serve: a typed error naming the outage, whose cause is the outage even while the manager
+    // backs off (asks nothing) after it.
     const error = await prompts.getPromptBody({ prompt_id: "zzz999", inputs }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PromptUnavailableError);
+    expect((error as PromptUnavailableError).cause).toBeInstanceOf(PromptregNetworkError);
+    expect((error as Error).message).toMatch(/server is unavailable \(/);
     expect(events).toContainEqual(expect.objectContaining({ type: "outage", promptId: "zzz999", served: "none" }));
   });
 
