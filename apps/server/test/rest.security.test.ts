@@ -50,7 +50,10 @@ describe("API keys", () => {
 
     expect((await server.rest("DELETE", `/v1/api-keys/${key.id}`)).body).toEqual({ data: null, error: null });
     expect((await server.rest("GET", "/v1/prompt-2025/count", undefined, { key: secret })).status).toBe(401);
-    expect((await server.rest("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(404);
+    // Revoking again succeeds (idempotent; the key is still listed, as revoked); an unknown key is a 404.
+    expect((await server.rest("DELETE", `/v1/api-keys/${key.id}`)).body).toEqual({ data: null, error: null });
+    expect((await server.rest("GET", "/v1/prompt-2025/count", undefined, { key: secret })).status).toBe(401);
+    expect((await server.rest("DELETE", "/v1/api-keys/key_does_not_exist")).status).toBe(404);
   });
 
   it("GET /v1/me says who the key is, for admins, members and the bootstrap key", async () => {

@@ -107,8 +107,10 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
     async revokeKey(scope: RequestScope, keyId: string): Promise<void> {
       requireAdmin(scope);
       const hash = await repos.apiKeys.revoke(scope, keyId);
-      if (!hash) throw new AppError("NOT_FOUND", `API key ${keyId} not found`);
-      cache.delete(hash);
+      if (hash) return void cache.delete(hash);
+      // Revoking a revoked key succeeds (DELETE is idempotent, and the key is still listed as revoked).
+      if ((await repos.apiKeys.findById(scope, keyId))?.revokedAt) return;
+      throw new AppError("NOT_FOUND", `API key ${keyId} not found`);
     },
 
     /** A new tenant with its first admin key. Only the instance's bootstrap key may do this. */
