@@ -1,8 +1,9 @@
 // The built package must not pull server code into an app's bundle, nor Node built-ins into a browser's:
 // walks the static and dynamic imports of dist/*.js and, through package exports maps, of every runtime
 // dependency they reach.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,8 +27,9 @@ function newestMtime(dir: string, filter: (name: string) => boolean): number {
 /** Rebuilds dist when it is missing or older than src (the test must see what `build` ships). */
 function ensureBuilt(): void {
   const srcTime = newestMtime(join(root, "src"), (n) => n.endsWith(".ts") && !n.endsWith(".test.ts"));
-  if (existsSync(join(dist, "index.js")) && newestMtime(dist, (n) => n.endsWith(".js")) >= srcTime) return;
+  if (existsSync(join(dist, "app-router.d.ts")) && newestMtime(dist, (n) => n.endsWith(".js")) >= srcTime) return;
   execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+  execFileSync(process.execPath, ["--import", "tsx", join(root, "scripts/bundle-router-types.ts")], { stdio: "inherit", cwd: root });
 }
 
 const IMPORT_RE = /(?:^|[;\s])(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
@@ -139,10 +141,60 @@ describe("the built package", () => {
     expect([...graph.packages].sort()).toEqual(["@promptreg/template", "@trpc/client", "@trpc/server"]);
   });
 
-  it("the server is imported as types only (declarations), never at run time", () => {
-    const declarations = readFileSync(join(dist, "trpc.d.ts"), "utf8");
-    expect(declarations).toMatch(/import type \{ AppRouter \} from "@promptreg\/server"/);
-    const runtime = readFileSync(join(dist, "trpc.js"), "utf8");
-    expect(runtime).not.toMatch(/@promptreg\/server/);
+  it("the server's router is in the declarations as a copy of its type, never imported, at run time or in types", () => {
+    for (const name of readdirSync(dist).filter((n) => n.endsWith(".d.ts") || n.endsWith(".js"))) {
+      expect(readFileSync(join(dist, name), "utf8"), name).not.toMatch(/@promptreg\/server/);
+    }
+    expect(readFileSync(join(dist, "trpc.d.ts"), "utf8")).toMatch(/import type \{ AppRouter \} from "\.\/app-router\.js"/);
   });
+
+  // The published package is private to nobody: outside this repository @promptreg/server does not exist.
+  // Before, the declarations imported it, so a consumer got TS2307, or with skipLibCheck an untyped client.
+  it("type-checks in a project outside the repository, with every procedure typed", () => {
+    const project = mkdtempSync(join(tmpdir(), "promptreg-client-types-"));
+    try {
+      const modules = join(project, "node_modules");
+      mkdirSync(join(modules, "@promptreg", "client"), { recursive: true });
+      cpSync(dist, join(modules, "@promptreg", "client", "dist"), { recursive: true });
+      cpSync(join(root, "package.json"), join(modules, "@promptreg", "client", "package.json"));
+      // The package's own dependencies, as an install would put them (the server is not one of them).
+      const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+      expect(Object.keys(own.dependencies)).not.toContain("@promptreg/server");
+      for (const dependency of Object.keys(own.dependencies)) {
+        mkdirSync(dirname(join(modules, dependency)), { recursive: true });
+        symlinkSync(realpathSync(join(root, "node_modules", dependency)), join(modules, dependency), "dir");
+      }
+      writeFileSync(
+        join(project, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: { target: "ES2023", lib: ["ES2023", "DOM", "ESNext.Disposable"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: [] },
+          files: ["use.ts"],
+        }),
+      );
+      // Each @ts-expect-error must meet an error: an untyped (any) client fails the check.
+      writeFileSync(
+        join(project, "use.ts"),
+        [
+          'import { createPromptregClient, type RouterOutputs } from "@promptreg/client";',
+          'const client = createPromptregClient({ url: "http://127.0.0.1:1", apiKey: "k" });',
+          "export async function use(): Promise<string> {",
+          '  const versions: RouterOutputs["versions"]["list"] = await client.versions.list.query({ promptId: "abc123" });',
+          "  // @ts-expect-error a procedure that does not exist",
+          "  await client.no.such.procedure.query();",
+          "  // @ts-expect-error an input of the wrong type",
+          "  await client.versions.list.query({ promptId: 42 });",
+          "  // @ts-expect-error the output is typed",
+          "  const wrong: number = versions;",
+          "  return versions[0]?.id ?? String(wrong);",
+          "}",
+        ].join("\n"),
+      );
+      const tsc = join(root, "node_modules/typescript/bin/tsc");
+      const result = spawnSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
