@@ -59,18 +59,31 @@ export function createDocumentLocks(db: Db, options: DocumentLockOptions = {}) {
   }
 
   return {
-    /** Runs `update` while holding the lock of `key`. */
+    /**
+     * Runs `update` while holding the lock of `key`. Its result is handed back as soon as the update is
+     * done; the release follows without the caller waiting for it (this replica's next writer does).
+     */
     run<T>(key: string, update: () => Promise<T>): Promise<T> {
-      return local.run(key, async () => {
-        const token = await acquire(key);
-        try {
-          return await update();
-        } finally {
-          // A failed release (database gone) leaves the lock to expire.
-          await collection.deleteOne({ _id: key, token }).catch(() => undefined);
-        }
+      return new Promise<T>((resolve, reject) => {
+        void local.run(key, async () => {
+          const token = await acquire(key).catch((error: unknown) => {
+            reject(asError(error));
+            return null;
+          });
+          if (token === null) return;
+          try {
+            resolve(await update());
+          } catch (error) {
+            reject(asError(error));
+          } finally {
+            // A failed release (database gone) leaves the lock to expire.
+            await collection.deleteOne({ _id: key, token }).catch(() => undefined);
+          }
+        });
       });
     },
   };
 }
 export type DocumentLocks = ReturnType<typeof createDocumentLocks>;
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
