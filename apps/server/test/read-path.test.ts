@@ -278,3 +278,46 @@ describe("a version fetched by id is cached too, and every change of its prompt 
     expect((await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: v2 })).status).toBe(404);
   });
 });
+
+describe("a prompt's pointers are read by _id, through the environment names it records", () => {
+  const noCache = { headers: { "cache-control": "no-cache" } };
+  const environmentsOf = async (promptId: string, environment: string) =>
+    (await server.rest("POST", "/v2/prompt-2025/query/environment-version", { promptId, environment }, noCache)).body.data?.environments as string[] | undefined;
+
+  it("uncached fetches send only _id lookups (anything else scans every pointer on the embedded database)", async () => {
+    const { id, versionId } = await createPrompt(server, "by-id-only");
+    const v11 = await newVersion(server, id, versionId, 0.5, "staging");
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "qa" });
+
+    const filters: Array<Record<string, unknown>> = [];
+    const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === "find") filters.push(event.command["filter"] as Record<string, unknown>);
+    };
+    server.database.client.on("commandStarted", listener);
+    try {
+      expect(await environmentsOf(id, "production")).toEqual(["production", "qa"]);
+      expect(await environmentsOf(id, "staging")).toEqual(["staging"]);
+      expect((await server.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: v11 }, noCache)).body.data.environments).toEqual(["staging"]);
+    } finally {
+      server.database.client.off("commandStarted", listener);
+    }
+    expect(filters.length).toBeGreaterThan(0);
+    expect(filters.filter((f) => Object.keys(f).join() !== "_id")).toEqual([]);
+  });
+
+  it("prompts stored before the names were recorded are still read right (by query)", async () => {
+    const { id, versionId } = await createPrompt(server, "older-prompt");
+    const v11 = await newVersion(server, id, versionId, 0.5, "staging");
+    const db = await server.rawDb();
+    await db.collection("prompts").updateOne({ _id: id as never }, { $unset: { environments: "" } });
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: v11, environment: "qa" });
+    // The list is not started on such a prompt: an incomplete one would hide its older pointers.
+    expect((await db.collection("prompts").findOne({ _id: id as never }))?.["environments"]).toBeUndefined();
+
+    expect(await environmentsOf(id, "staging")).toEqual(["qa", "staging"]);
+    expect(await environmentsOf(id, "production")).toEqual(["production"]);
+    const listed = (await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id })).body.data as Array<{ id: string; environments: string[] }>;
+    expect(listed.find((v) => v.id === v11)?.environments).toEqual(["qa", "staging"]);
+    expect((await server.rest("DELETE", `/v1/prompt-2025/${id}/${v11}`)).status).toBe(409);
+  });
+});

@@ -37,6 +37,12 @@ export interface PromptDoc {
   versionSeq: number;
   /** Versions hidden by DELETE; version documents themselves are never modified. */
   hiddenVersionIds: string[];
+  /**
+   * Every environment name that has a pointer document for this prompt, recorded before the pointer is
+   * first written, so a prompt's pointers are read by `_id` (a scan on the embedded database otherwise).
+   * Absent on prompts created before it existed: readers then query the pointers.
+   */
+  environments?: string[];
 }
 
 export interface VersionDoc {

@@ -23,6 +23,12 @@ export interface PointerState {
 export function createEnvironmentsRepository(db: Db) {
   const collection: Collection<EnvironmentDoc> = db.collection("environments");
 
+  async function get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
+    const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
+    if (!doc?.versionId) return null;
+    return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
+  }
+
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
@@ -64,13 +70,18 @@ export function createEnvironmentsRepository(db: Db) {
       await collection.updateOne({ _id, orgId: scope.orgId, revision: fromRevision }, { $set: fields });
     },
 
-    async get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
-      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
-      if (!doc?.versionId) return null;
-      return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
+    get,
+
+    /**
+     * The live pointers of these environments of a prompt, in name order: one read by `_id` each, in
+     * parallel (a prompt has a handful of environments).
+     */
+    async getMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<TEnvironmentPointer[]> {
+      const pointers = await Promise.all([...environments].sort().map((environment) => get(scope, promptId, environment)));
+      return pointers.filter((p): p is TEnvironmentPointer => p !== null);
     },
 
-    /** Every live pointer of a prompt. A prompt has a handful of environments, so this is small. */
+    /** Every live pointer of a prompt, by query: for prompts that do not list their environment names. */
     async listForPrompt(scope: TenantScope, promptId: string): Promise<TEnvironmentPointer[]> {
       const docs = await collection
         .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })

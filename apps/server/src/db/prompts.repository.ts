@@ -117,6 +117,16 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       return result.matchedCount === 1;
     },
 
+    /**
+     * Records environment names of the prompt (see PromptDoc.environments); idempotent. Prompts created
+     * before the list existed keep having none (an incomplete list would hide their older pointers).
+     */
+    async addEnvironments(scope: TenantScope, promptId: string, environments: string[]): Promise<void> {
+      await locked(promptId, () =>
+        collection.updateOne({ _id: promptId, orgId: scope.orgId, environments: { $exists: true } }, { $addToSet: { environments: { $each: environments } } }),
+      );
+    },
+
     async unhideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<void> {
       await locked(promptId, () => collection.updateOne({ _id: promptId, orgId: scope.orgId }, { $pull: { hiddenVersionIds: versionId } }));
     },

@@ -37,21 +37,28 @@ export function createEnvironmentsService(
    * 3. the winner advances the pointer by compare-and-set from r; a loser rolls the pointer forward to the
    *    winner's entry (same values) and retries on top of it. A crash between 2 and 3 heals the same way.
    * Then the deployment clock ticks (other replicas' caches) and local listeners hear of it.
-   * `expected` makes the move conditional on what the pointer holds now (removal).
+   * `expected` makes the move conditional on what the pointer holds now (removal). A pointer's first
+   * move records the environment's name on the prompt first (PromptDoc.environments), unless the caller
+   * did (`recorded`: a prompt created with its production pointer).
    */
   async function move(
     scope: RequestScope,
     promptId: string,
     environment: string,
     target: VersionDoc | null,
-    expected?: string,
+    options: { expected?: string; recorded?: boolean } = {},
   ): Promise<TDeployment> {
+    const { expected } = options;
     // Within one replica, moves of one pointer queue up instead of racing for the same revision.
     return movers.run(`${scope.orgId}:${promptId}:${environment}`, async () => {
       for (let attempt = 0; attempt < MAX_MOVE_ATTEMPTS; attempt++) {
         const current = await repos.environments.state(scope, promptId, environment);
         if (expected !== undefined && current.versionId !== expected) {
           throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
+        }
+        if (current.revision === 0 && target !== null && options.recorded !== true) {
+          // Readers find a prompt's pointers through these names: the name goes in before the pointer.
+          await repos.prompts.addEnvironments(scope, promptId, [environment]);
         }
         const targetId = target?._id ?? null;
         const change = { versionId: targetId, at: new Date(), keyId: scope.keyId };
@@ -105,20 +112,23 @@ export function createEnvironmentsService(
    * pointer itself, and the version's other environments). A copy that lags the pointer costs a fourth.
    */
   async function readResolved(scope: RequestScope, input: TEnvironmentRef): Promise<StoredVersion> {
-    const [prompt, pointers, copy] = await Promise.all([
+    const [prompt, pointer, copy] = await Promise.all([
       lookup.visiblePrompt(scope, input.promptId),
-      repos.environments.listForPrompt(scope, input.promptId),
+      repos.environments.get(scope, input.promptId, input.environment),
       repos.pointerCopies.get(scope, input.promptId, input.environment),
     ]);
-    const pointer = pointers.find((p) => p.environment === input.environment);
     if (!pointer) {
       throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
     }
-    const doc =
-      copy?._id === pointer.versionId && copy.promptId === prompt._id && !prompt.hiddenVersionIds.includes(copy._id)
-        ? copy
-        : await lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId);
-    const environments = pointers.filter((p) => p.versionId === doc._id).map((p) => p.environment);
+    // The version's other environments (its `environments` field), and the version itself when the copy
+    // lags the pointer, in a second round trip; a prompt with one environment needs none.
+    const lagging = !(copy?._id === pointer.versionId && copy.promptId === prompt._id && !prompt.hiddenVersionIds.includes(copy._id));
+    const hasOthers = prompt.environments === undefined || prompt.environments.some((e) => e !== input.environment);
+    const [doc, others] = await Promise.all([
+      lagging ? lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId) : copy,
+      hasOthers ? lookup.pointersOf(scope, prompt, input.environment) : [],
+    ]);
+    const environments = [pointer, ...others].filter((p) => p.versionId === doc._id).map((p) => p.environment).sort();
     return Object.freeze({ version: Object.freeze(toPromptVersion(doc, environments)), doc: Object.freeze(doc) });
   }
 
@@ -131,8 +141,8 @@ export function createEnvironmentsService(
 
   return {
     /** Points an environment at a version (internal: the caller has checked the version). */
-    movePointer: (scope: RequestScope, promptId: string, environment: string, version: VersionDoc) =>
-      move(scope, promptId, environment, version),
+    movePointer: (scope: RequestScope, promptId: string, environment: string, version: VersionDoc, options?: { recorded?: boolean }) =>
+      move(scope, promptId, environment, version, options),
 
     /**
      * Points an environment at a version of the same prompt, moving it if it pointed elsewhere.
@@ -149,7 +159,7 @@ export function createEnvironmentsService(
       if (prompt === null || !prompt.hiddenVersionIds.includes(version._id)) return;
       const previous = entry.previousVersionId === null ? null : await repos.versions.findById(scope, entry.previousVersionId);
       try {
-        await move(scope, input.promptId, input.environment, previous, version._id);
+        await move(scope, input.promptId, input.environment, previous, { expected: version._id });
       } catch (error) {
         // Moved on by someone else meanwhile: the pointer no longer names the deleted version.
         if (!(error instanceof AppError && error.code === "NOT_FOUND")) throw error;
@@ -166,7 +176,7 @@ export function createEnvironmentsService(
           "the production environment cannot be removed; move it to another version instead",
         );
       }
-      await move(scope, input.promptId, input.environment, null, input.versionId);
+      await move(scope, input.promptId, input.environment, null, { expected: input.versionId });
     },
 
     resolveFor,
@@ -176,8 +186,7 @@ export function createEnvironmentsService(
     },
 
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {
-      await lookup.visiblePrompt(scope, input.promptId);
-      return repos.environments.listForPrompt(scope, input.promptId);
+      return lookup.pointersOf(scope, await lookup.visiblePrompt(scope, input.promptId));
     },
 
     /**

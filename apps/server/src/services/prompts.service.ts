@@ -53,6 +53,7 @@ export function createPromptsService(
           deletedAt: null,
           versionSeq: 1,
           hiddenVersionIds: [],
+          environments: [PRODUCTION_ENVIRONMENT],
         };
         try {
           await repos.prompts.insertPending(candidate);
@@ -82,7 +83,7 @@ export function createPromptsService(
       };
       try {
         await repos.versions.insert(version);
-        await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version);
+        await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version, { recorded: true });
         await repos.prompts.activate(scope, prompt._id);
       } catch (error) {
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { TPromptVersion } from "@promptreg/contracts";
+import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
 import type { PromptDoc, VersionDoc } from "../db/documents.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
@@ -63,11 +63,28 @@ export function createVersionLookup(repos: Repositories) {
     return found;
   }
 
-  async function withEnvironments(scope: TenantScope, version: VersionDoc): Promise<TPromptVersion> {
-    const environments = await repos.environments.environmentsOfVersion(scope, version.promptId, version._id);
-    return toPromptVersion(version, environments);
+  /**
+   * The prompt's live pointers in name order (`except` left out): read by `_id` when the prompt lists its
+   * environment names (any query but by `_id` scans every pointer of the registry on the embedded
+   * database), by query for prompts created before it did.
+   */
+  async function pointersOf(scope: TenantScope, prompt: PromptDoc, except?: string): Promise<TEnvironmentPointer[]> {
+    if (prompt.environments === undefined) {
+      const all = await repos.environments.listForPrompt(scope, prompt._id);
+      return except === undefined ? all : all.filter((p) => p.environment !== except);
+    }
+    return repos.environments.getMany(scope, prompt._id, prompt.environments.filter((e) => e !== except));
   }
 
-  return { visiblePrompt, visibleVersion, versionOfLoadedPrompt, versionOfPrompt, withEnvironments };
+  /** The environments that point at `versionId` now, in name order. */
+  async function environmentsOf(scope: TenantScope, prompt: PromptDoc, versionId: string): Promise<string[]> {
+    return (await pointersOf(scope, prompt)).filter((p) => p.versionId === versionId).map((p) => p.environment);
+  }
+
+  async function withEnvironments(scope: TenantScope, prompt: PromptDoc, version: VersionDoc): Promise<TPromptVersion> {
+    return toPromptVersion(version, await environmentsOf(scope, prompt, version._id));
+  }
+
+  return { visiblePrompt, visibleVersion, versionOfLoadedPrompt, versionOfPrompt, pointersOf, environmentsOf, withEnvironments };
 }
 export type VersionLookup = ReturnType<typeof createVersionLookup>;

@@ -9,7 +9,7 @@ import {
   type TVersionTotals,
 } from "@promptreg/contracts";
 import { LRUCache } from "lru-cache";
-import type { VersionDoc } from "../db/documents.js";
+import type { PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
@@ -130,9 +130,9 @@ export function createVersionsService(
    */
   async function withDoc(scope: RequestScope, versionId: string, read: ReadOptions = {}): Promise<StoredVersion> {
     const load = async (): Promise<StoredVersion> => {
-      const { version: doc } = await lookup.visibleVersion(scope, versionId);
+      const { version: doc, prompt } = await lookup.visibleVersion(scope, versionId);
       promptOfVersion.set(versionId, doc.promptId);
-      return Object.freeze({ version: Object.freeze(await lookup.withEnvironments(scope, doc)), doc: Object.freeze(doc) });
+      return Object.freeze({ version: Object.freeze(await lookup.withEnvironments(scope, prompt, doc)), doc: Object.freeze(doc) });
     };
     const promptId = promptOfVersion.get(versionId);
     if (promptId === undefined) return load();
@@ -144,7 +144,7 @@ export function createVersionsService(
     const prompt = await lookup.visiblePrompt(scope, promptId);
     const [docs, pointers] = await Promise.all([
       repos.versions.list(scope, promptId, { major, excludeIds: prompt.hiddenVersionIds, ...page }),
-      repos.environments.listForPrompt(scope, promptId),
+      lookup.pointersOf(scope, prompt),
     ]);
     const envsByVersion = new Map<string, string[]>();
     for (const p of pointers) envsByVersion.set(p.versionId, [...(envsByVersion.get(p.versionId) ?? []), p.environment]);
@@ -225,10 +225,14 @@ export function createVersionsService(
 
     /** Hides a version; refused while an environment points at it. Its number is never given again. */
     async remove(scope: RequestScope, input: TDeleteVersionInput): Promise<void> {
-      await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
-      const deployedTo = async () =>
-        repos.environments.environmentsOfVersion(scope, input.promptId, input.versionId);
-      const before = await deployedTo();
+      const { prompt } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
+      // The check after hiding reads the prompt again: a move onto this version meanwhile may have added
+      // its environment's name (names are recorded before their pointer; see environments.service set).
+      const deployedTo = async (loaded?: PromptDoc) => {
+        const current = loaded ?? (await repos.prompts.findVisible(scope, input.promptId));
+        return current ? lookup.environmentsOf(scope, current, input.versionId) : [];
+      };
+      const before = await deployedTo(prompt);
       if (before.length > 0) throw deployedConflict(input.versionId, before);
       await repos.prompts.hideVersion(scope, input.promptId, input.versionId);
       try {
