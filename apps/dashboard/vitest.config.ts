@@ -6,7 +6,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          // Pure helpers (.test.ts) and components rendered to static HTML with react-dom/server (.test.tsx).
+          include: ["src/**/*.test.{ts,tsx}"],
           environment: "node",
         },
       },

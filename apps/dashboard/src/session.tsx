@@ -22,7 +22,8 @@ interface SessionContextValue {
   signOut: (notice?: string) => void;
 }
 
-const SessionContext = createContext<SessionContextValue | null>(null);
+/** Exported for component tests, which provide a session without signing in. */
+export const SessionContext = createContext<SessionContextValue | null>(null);
 
 function readStoredKey(): string | null {
   try {

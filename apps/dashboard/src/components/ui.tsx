@@ -54,6 +54,27 @@ export function ErrorState({ error, title, onRetry }: { error: unknown; title: s
   );
 }
 
+/**
+ * A refresh of data already on screen failed: says so without replacing the screen (the data shown may be
+ * out of date; nothing typed is lost).
+ */
+export function RefreshFailed({ what, error, onRetry }: { what: string; error: unknown; onRetry: () => void }) {
+  const { message } = describeError(error);
+  return (
+    <div className="callout callout-warning" role="status">
+      <div className="callout-body">
+        <strong>Could not refresh {what}</strong>
+        <p>
+          {message} What is shown may be out of date; nothing you typed is lost.
+        </p>
+      </div>
+      <button type="button" className="btn btn-secondary btn-sm" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
 export function EmptyState({ title, children, action, icon = "◇" }: { title: string; children?: ReactNode; action?: ReactNode; icon?: string }) {
   return (
     <div className="empty">

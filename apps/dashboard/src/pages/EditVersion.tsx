@@ -17,12 +17,13 @@ export function EditVersion({ promptId, versionId }: { promptId: string; version
   return (
     <PromptFrame promptId={promptId} crumb={base.data ? `New version from ${versionLabel(base.data)}` : "New version"}>
       {() =>
-        base.isPending ? (
-          <Loading label="Loading the base version…" />
-        ) : base.isError ? (
-          <ErrorState title="Could not load the base version" error={base.error} onRetry={() => void base.refetch()} />
-        ) : (
+        // Once loaded, the editor stays even if a later refresh of the base fails: it holds the draft.
+        base.data !== undefined ? (
           <Editor promptId={promptId} base={base.data} />
+        ) : base.isPending ? (
+          <Loading label="Loading the base version…" />
+        ) : (
+          <ErrorState title="Could not load the base version" error={base.error} onRetry={() => void base.refetch()} />
         )
       }
     </PromptFrame>

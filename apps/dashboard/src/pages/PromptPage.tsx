@@ -3,7 +3,7 @@ import type { TPrompt, TPromptVersion } from "@promptreg/contracts";
 import { useEffect, useRef, type ReactNode } from "react";
 import { statusOf } from "../api/errors";
 import { useEnvironments, usePrompt, useVersions } from "../api/queries";
-import { CopyButton, EmptyState, EnvBadges, ErrorState, Loading, SkeletonList, Tag } from "../components/ui";
+import { CopyButton, EmptyState, EnvBadges, ErrorState, Loading, RefreshFailed, SkeletonList, Tag } from "../components/ui";
 import { absoluteTime, byNumberDesc, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
 import type { PromptTab, Route } from "../lib/routes";
 import { Link } from "../router";
@@ -47,7 +47,9 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   const versions = useVersions(promptId);
 
   if (prompt.isPending) return <Loading label="Loading prompt…" />;
-  if (prompt.isError) {
+  // Only a first load that failed replaces the page. A failed background refresh (the tab regains focus while
+  // the server is down) keeps what is shown, so an editor below keeps its draft, with a notice instead.
+  if (prompt.isError && prompt.data === undefined) {
     return (
       <div className="page">
         {statusOf(prompt.error) === 404 ? (
@@ -125,6 +127,7 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
           )}
         </header>
       )}
+      {prompt.isError && <RefreshFailed what="this prompt" error={prompt.error} onRetry={() => void prompt.refetch()} />}
       {tab && <Tabs promptId={promptId} tab={tab} />}
       {children(p)}
     </div>

@@ -19,7 +19,8 @@ export function VersionPage({ promptId, versionId }: { promptId: string; version
       {() =>
         version.isPending ? (
           <Loading label="Loading version…" />
-        ) : version.isError ? (
+        ) : version.isError && (version.data === undefined || statusOf(version.error) === 404) ? (
+          // A refresh that failed for another reason (server unreachable) keeps showing the version.
           statusOf(version.error) === 404 ? (
             <EmptyState
               title="Version not found"
