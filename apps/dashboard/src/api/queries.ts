@@ -1,8 +1,9 @@
 /** Server data as react-query hooks: one query key per resource, invalidated by the mutations that change it. */
 import type { TDeployment, TPromptBody, TPromptVersion } from "@promptreg/contracts";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { expandPartials } from "@promptreg/template";
 import { useSession } from "../session";
+import type { PromptregClient } from "./client";
 import { statusOf } from "./errors";
 
 export const PROMPTS_PAGE_SIZE = 20;
@@ -54,7 +55,8 @@ export function useVersionWithBody(versionId: string | undefined) {
     queryKey: keys.version(versionId ?? ""),
     queryFn: ({ signal }) => client.versions.withBody.query({ versionId: versionId! }, { signal }),
     enabled: Boolean(versionId),
-    // Versions are immutable; only their environments change (read from the versions list).
+    // Versions are immutable; only their environments change, and every pointer change invalidates them
+    // (afterPointerChange).
     staleTime: Infinity,
   });
 }
@@ -124,30 +126,54 @@ export function useCreatePrompt() {
   });
 }
 
+/**
+ * After anything that moves an environment pointer (deploy, rollback, remove, a version created with a
+ * deploy): the prompt's own data (header, versions list, pointers, history) and the cached versions of the
+ * prompt, whose `environments` changed, so no screen keeps showing the old badges.
+ */
+export async function afterPointerChange(queryClient: QueryClient, promptId: string): Promise<void> {
+  await Promise.all([
+    queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
+    queryClient.invalidateQueries({
+      queryKey: ["version"],
+      predicate: (query) => query.queryKey.length === 2 && (query.state.data as { promptId?: unknown } | undefined)?.promptId === promptId,
+    }),
+  ]);
+}
+
+type CreateVersionInput = { baseVersionId: string; bump: "minor" | "major"; commitMessage: string; body: TPromptBody; environment?: string };
+type PointerInput = { versionId: string; environment: string };
+
+/** The mutations as plain options, so tests can run them against a stand-in client. */
+export const mutations = {
+  createVersion: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (input: CreateVersionInput) => client.versions.create.mutate({ promptId, ...input }),
+    onSuccess: () => afterPointerChange(queryClient, promptId),
+  }),
+  setEnvironment: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (input: PointerInput) => client.environments.set.mutate({ promptId, ...input }),
+    onSuccess: () => afterPointerChange(queryClient, promptId),
+  }),
+  removeEnvironment: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (input: PointerInput) => client.environments.remove.mutate({ promptId, ...input }),
+    onSuccess: () => afterPointerChange(queryClient, promptId),
+  }),
+};
+
 export function useCreateVersion(promptId: string) {
   const { client } = useSession();
   const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: { baseVersionId: string; bump: "minor" | "major"; commitMessage: string; body: TPromptBody; environment?: string }) =>
-      client.versions.create.mutate({ promptId, ...input }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
-  });
+  return useMutation(mutations.createVersion(client, queryClient, promptId));
 }
 
 export function useSetEnvironment(promptId: string) {
   const { client } = useSession();
   const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: { versionId: string; environment: string }) => client.environments.set.mutate({ promptId, ...input }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
-  });
+  return useMutation(mutations.setEnvironment(client, queryClient, promptId));
 }
 
 export function useRemoveEnvironment(promptId: string) {
   const { client } = useSession();
   const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: { versionId: string; environment: string }) => client.environments.remove.mutate({ promptId, ...input }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
-  });
+  return useMutation(mutations.removeEnvironment(client, queryClient, promptId));
 }

@@ -35,6 +35,7 @@ export function CompareTab({ promptId, from, to }: { promptId: string; from: str
     );
   }
 
+  const environmentsOf = (version: TPromptVersion) => sorted.find((v) => v.id === version.id)?.environments ?? version.environments;
   const select = (side: "from" | "to", id: string) =>
     navigate({ name: "prompt", promptId, tab: "compare", from: side === "from" ? id : fromId, to: side === "to" ? id : toId }, { replace: true });
 
@@ -56,12 +57,13 @@ export function CompareTab({ promptId, from, to }: { promptId: string; from: str
         </button>
         <VersionSelect label="Compared" value={toId} versions={sorted} onChange={(id) => select("to", id)} />
       </div>
-      {before.isError || after.isError ? (
+      {before.data && after.data ? (
+        // Environments from the versions list, which every deploy refreshes, as on the version page.
+        <VersionDiff before={before.data} after={after.data} environmentsOf={environmentsOf} />
+      ) : before.isError || after.isError ? (
         <ErrorState title="Could not load a version" error={before.error ?? after.error} onRetry={() => void (before.isError ? before.refetch() : after.refetch())} />
-      ) : !before.data || !after.data ? (
-        <Loading label="Loading both versions…" />
       ) : (
-        <VersionDiff before={before.data} after={after.data} />
+        <Loading label="Loading both versions…" />
       )}
     </section>
   );
@@ -89,8 +91,16 @@ function VersionSelect({ label, value, versions, onChange }: { label: string; va
 
 type Versioned = TPromptVersion & { body: TPromptBody };
 
-function VersionDiff({ before, after }: { before: Versioned; after: Versioned }) {
-  const narrow = useSyncExternalStore(subscribeNarrow, () => window.matchMedia(narrowQuery).matches);
+function VersionDiff({
+  before,
+  after,
+  environmentsOf,
+}: {
+  before: Versioned;
+  after: Versioned;
+  environmentsOf: (version: TPromptVersion) => readonly string[];
+}) {
+  const narrow = useSyncExternalStore(subscribeNarrow, () => window.matchMedia(narrowQuery).matches, () => false);
   const [layout, setLayout] = useState<"split" | "unified" | null>(null);
   const mode = layout ?? (narrow ? "unified" : "split");
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
@@ -101,8 +111,8 @@ function VersionDiff({ before, after }: { before: Versioned; after: Versioned })
   return (
     <div className="diff-wrap">
       <div className="diff-heads">
-        <DiffHead version={before} side="before" />
-        <DiffHead version={after} side="after" />
+        <DiffHead version={before} environments={environmentsOf(before)} side="before" />
+        <DiffHead version={after} environments={environmentsOf(after)} side="after" />
       </div>
       <div className="diff-toolbar">
         <p className="diff-stats" aria-live="polite">
@@ -195,12 +205,12 @@ function unifiedLines(rows: readonly { row: DiffRow; index: number }[]): { cell:
   return lines;
 }
 
-function DiffHead({ version, side }: { version: Versioned; side: "before" | "after" }) {
+function DiffHead({ version, environments, side }: { version: Versioned; environments: readonly string[]; side: "before" | "after" }) {
   return (
     <div className={`diff-head diff-head-${side}`}>
       <div className="diff-head-title">
         <span className="mono strong">{versionLabel(version)}</span>
-        <EnvBadges names={version.environments} />
+        <EnvBadges names={environments} />
       </div>
       <div className="small">{version.commitMessage || <span className="muted">No commit message</span>}</div>
       <div className="muted small">
