@@ -11,7 +11,7 @@
  * the last stream activity, minus an overlap for clock skew between replicas. Replays are harmless: the
  * manager ignores a change whose revision it has already applied.
  */
-import type { TDeployment } from "@promptreg/contracts";
+import type { TDeployment, TPromptChangeEvent } from "@promptreg/contracts";
 import { PromptregApiError } from "./errors.js";
 import type { Transport } from "./http.js";
 import { pumpSse, SseParser } from "./sse.js";
@@ -78,6 +78,8 @@ export class DeploymentWatcher {
     private readonly options: WatcherOptions,
     private readonly onChange: (change: DeploymentChange, via: "sse" | "poll") => void,
     private readonly onEvent: (event: WatcherEvent) => void,
+    /** A prompt was deleted or one of its versions hidden (pushed over the stream only). */
+    private readonly onPromptChange: (change: TPromptChangeEvent) => void = () => undefined,
   ) {}
 
   get connected(): boolean {
@@ -186,6 +188,9 @@ export class DeploymentWatcher {
         else if (event.event === "deployment") {
           const change = parseChange(event.data);
           if (change) this.onChange(change, "sse");
+        } else if (event.event === "prompt") {
+          const change = parsePromptChange(event.data);
+          if (change) this.onPromptChange(change);
         }
       },
     });
@@ -293,6 +298,17 @@ export class DeploymentWatcher {
       this.onEvent({ type: "poll-failed", error });
       return false;
     }
+  }
+}
+
+// Checked by hand, as parseChange: the client carries no schema library at run time.
+function parsePromptChange(data: string): TPromptChangeEvent | undefined {
+  try {
+    const value = JSON.parse(data) as Partial<TPromptChangeEvent>;
+    if (typeof value.promptId !== "string" || (value.action !== "prompt-deleted" && value.action !== "version-hidden")) return undefined;
+    return { promptId: value.promptId, action: value.action, versionId: typeof value.versionId === "string" ? value.versionId : null };
+  } catch {
+    return undefined;
   }
 }
 

@@ -21,7 +21,7 @@
  * without downloading a body we already hold. REST keeps the manager free of the tRPC runtime, so a browser
  * bundle that only uses the manager stays small.
  */
-import type { TInputError, TPromptBody } from "@promptreg/contracts";
+import type { TInputError, TPromptBody, TPromptChangeEvent } from "@promptreg/contracts";
 import type { TRestPromptVersion } from "@promptreg/contracts/rest";
 import {
   compilePrepared,
@@ -107,7 +107,9 @@ export type PromptManagerEvent =
   /** A background revalidation of a stale pointer failed; the pointer is kept. */
   | { type: "revalidation-failed"; promptId: string; key: string; error: unknown }
   /** The server answered 404 for a selection: its cached pointer (if any) was dropped. */
-  | { type: "not-found"; promptId: string; key: string };
+  | { type: "not-found"; promptId: string; key: string }
+  /** A prompt was deleted or a version hidden (pushed by the server): the prompt's cached pointers were dropped. */
+  | { type: "prompt-change"; promptId: string; action: "prompt-deleted" | "version-hidden"; versionId: string | null };
 
 export interface PromptManagerOptions {
   /** Server base URL, e.g. `http://127.0.0.1:8787`. */
@@ -250,6 +252,7 @@ export class PromptManager {
             return this.#emit({ type: "poll-failed", error: event.error });
         }
       },
+      (change) => this.#applyPromptChange(change),
     );
   }
 
@@ -509,6 +512,20 @@ export class PromptManager {
     this.#versions.set(meta.id, entry);
     this.#knownPrompts.add(meta.prompt_id);
     return entry;
+  }
+
+  /**
+   * A prompt deleted, or one of its versions hidden: nothing of it is served again from memory, not even
+   * through an outage; the next call asks the server (which answers 404 for what is gone).
+   */
+  #applyPromptChange(change: TPromptChangeEvent): void {
+    this.invalidate(change.promptId);
+    if (change.action === "prompt-deleted") {
+      for (const [id, entry] of this.#versions) if (entry.promptId === change.promptId) this.#versions.delete(id);
+    } else if (change.versionId !== null) {
+      this.#versions.delete(change.versionId);
+    }
+    this.#emit({ type: "prompt-change", promptId: change.promptId, action: change.action, versionId: change.versionId });
   }
 
   #applyChange(change: DeploymentChange, via: "sse" | "poll"): void {

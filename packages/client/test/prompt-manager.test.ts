@@ -213,6 +213,29 @@ describe("invalidation pushed by the server", () => {
     );
   });
 
+  it("stops serving a deleted prompt and a hidden version once the server pushes it, without waiting for the TTL", async () => {
+    const { promptId, v10 } = await seedPrompt("sse delete");
+    const other = await seedPrompt("sse hide");
+    const events: PromptManagerEvent[] = [];
+    const prompts = manager({ pointerTtlMs: 600_000, onEvent: (e) => events.push(e) });
+    expect(await prompts.ready()).toBe(true);
+    expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId).toBe(v10);
+    expect((await prompts.getPromptBody({ prompt_id: other.promptId, version_id: other.v11, inputs })).versionId).toBe(other.v11);
+
+    await rest.deletePrompt(promptId);
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs }).catch((e: unknown) => e)) instanceof PromptNotFoundError, 1000, "the deletion");
+    // Removing staging first: a deployed version cannot be deleted.
+    await rest.removeEnvironment({ promptId: other.promptId, promptVersionId: other.v11, environment: "staging" });
+    await rest.deleteVersion(other.promptId, other.v11);
+    await until(
+      async () => (await prompts.getPromptBody({ prompt_id: other.promptId, version_id: other.v11, inputs }).catch((e: unknown) => e)) instanceof PromptNotFoundError,
+      1000,
+      "the hide",
+    );
+    expect(events).toContainEqual({ type: "prompt-change", promptId, action: "prompt-deleted", versionId: null });
+    expect(events).toContainEqual({ type: "prompt-change", promptId: other.promptId, action: "version-hidden", versionId: other.v11 });
+  });
+
   it("with the stream disabled, polling picks the move up", async () => {
     const { promptId, v10, v11 } = await seedPrompt("polling");
     const events: PromptManagerEvent[] = [];
