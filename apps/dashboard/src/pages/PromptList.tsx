@@ -79,6 +79,26 @@ export function PromptList({ search, tag, page }: PromptListProps) {
         <SkeletonList label="Loading prompts" />
       ) : list.isError ? (
         <ErrorState title="Could not load prompts" error={list.error} onRetry={() => void list.refetch()} />
+      ) : data && data.items.length === 0 && data.total > 0 ? (
+        // A page past the end (an old bookmark, a shared link, prompts deleted since): not the first-run state.
+        <EmptyState
+          title="No prompts on this page"
+          icon="∅"
+          action={
+            <>
+              <Link to={{ name: "prompts", search, tag, page: pages - 1 }} className="btn btn-primary">
+                Go to the last page ({pages})
+              </Link>
+              {pages > 1 && (
+                <Link to={{ name: "prompts", search, tag, page: 0 }} className="btn btn-secondary">
+                  First page
+                </Link>
+              )}
+            </>
+          }
+        >
+          Page {page + 1} is past the end of the list, which has {pages} page{pages === 1 ? "" : "s"}.
+        </EmptyState>
       ) : data && data.items.length === 0 ? (
         filtered ? (
           <EmptyState
