@@ -1,4 +1,5 @@
 // The change stream clients use to drop cached environment pointers, and its polling fallback.
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
 
@@ -73,6 +74,21 @@ describe("deployment change stream", () => {
     expect(await collect(live, "prompt", 1)).toEqual([{ promptId: id, action: "prompt-deleted", versionId: null }]);
   });
 
+  it("tells a resuming client to resync when the gap cannot be replayed (unknown id, or more than 1000 missed)", async () => {
+    const stream = (lastEventId: string) => fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, "last-event-id": lastEventId } });
+    expect(await collect(await stream("no-such-deployment"), "resync", 1)).toEqual([{ reason: expect.stringMatching(/Last-Event-ID/) }]);
+
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "long gap", promptBody: sampleBody() })).body.data;
+    await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "gap" });
+    // 1,001 later entries of the history, written directly (as 1,001 moves would, only faster).
+    const deployments = (await server.rawDb()).collection<{ _id: ObjectId; at: Date }>("deployments");
+    const seen = (await deployments.find({ promptId: id, environment: "gap" } as never).toArray())[0]!;
+    // In the same millisecond as the last one seen (it is all in the past, so other tests see none of it).
+    await deployments.insertMany(Array.from({ length: 1001 }, (_, i) => ({ ...seen, _id: new ObjectId(), environment: `gap${i}` })));
+    const resumed = await stream(seen._id.toHexString());
+    expect(await collect(resumed, "resync", 1)).toEqual([{ reason: "more than 1000 changes were missed" }]);
+  });
+
   it("needs a key", async () => {
     const res = await fetch(`${server.url}/v1/deployments/stream`);
     expect(res.status).toBe(401);
@@ -85,6 +101,7 @@ describe("deployment change stream", () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([expect.objectContaining({ promptId: id, environment: "production", action: "set", versionId, revision: 1 })]);
     expect((await server.rest("GET", "/v1/deployments?since=yesterday")).status).toBe(400);
+    expect((await server.rest("GET", `/v1/deployments?since=${encodeURIComponent(since)}&since=${encodeURIComponent(since)}`)).status).toBe(400);
   });
 });
 

@@ -80,6 +80,8 @@ export class DeploymentWatcher {
     private readonly onEvent: (event: WatcherEvent) => void,
     /** A prompt was deleted or one of its versions hidden (pushed over the stream only). */
     private readonly onPromptChange: (change: TPromptChangeEvent) => void = () => undefined,
+    /** The server could not replay the changes a resumed stream missed. */
+    private readonly onResync: () => void = () => undefined,
   ) {}
 
   get connected(): boolean {
@@ -188,6 +190,9 @@ export class DeploymentWatcher {
         else if (event.event === "deployment") {
           const change = parseChange(event.data);
           if (change) this.onChange(change, "sse");
+        } else if (event.event === "resync") {
+          // The server could not replay what this stream missed: nothing cached can be trusted to be current.
+          this.onResync();
         } else if (event.event === "prompt") {
           const change = parsePromptChange(event.data);
           if (change) this.onPromptChange(change);

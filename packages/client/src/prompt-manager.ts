@@ -253,6 +253,7 @@ export class PromptManager {
         }
       },
       (change) => this.#applyPromptChange(change),
+      () => this.invalidate(),
     );
   }
 

@@ -166,7 +166,7 @@ export function extraOperations(): OperationSpec[] {
       path: "/v1/deployments/stream",
       summary: "Server-sent events of the organization's environment pointer changes",
       description:
-        "Sends `event: ready` first, then `event: deployment` for each environment pointer change (its SSE id is the deployment id: send it back as `Last-Event-ID` to resume without a gap) and `event: prompt` when a prompt or version is deleted, with a comment every 15 s to keep the connection open.",
+        "Sends `event: ready` first, then `event: deployment` for each environment pointer change (its SSE id is the deployment id: send it back as `Last-Event-ID` to resume without a gap; when the gap cannot be replayed, more than 1000 missed changes or an unknown id, it sends `event: resync` instead: drop what you cached) and `event: prompt` when a prompt or version is deleted, with a comment every 15 s to keep the connection open.",
       tag: "Deployments",
       headerParameters: [
         { name: "last-event-id", in: "header", required: false, description: "Resume after this deployment id", schema: { type: "string" } },

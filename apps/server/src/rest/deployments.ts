@@ -8,6 +8,8 @@ import type { DeploymentChange, Services } from "../services/index.js";
 import { sendEnvelope } from "./route.js";
 
 const HEARTBEAT_MS = 15_000;
+/** The most missed events a reconnecting stream replays; past it the client resyncs. */
+const REPLAY_LIMIT = 1000;
 
 const toEvent = (c: Pick<DeploymentChange, "deploymentId" | "promptId" | "environment" | "versionId" | "revision" | "at">): TDeploymentEvent => ({
   deploymentId: c.deploymentId,
@@ -25,7 +27,9 @@ export function createDeploymentsRouter(services: Services): Router {
     const scope = await services.auth.authenticate(req.get("authorization"));
     const lastEventId = req.get("last-event-id");
     // Read what a reconnecting client missed before going live, so the live events follow it in order.
-    const missed = lastEventId ? await services.environments.changesAfter(scope, lastEventId, 1000) : [];
+    // Past REPLAY_LIMIT events, or after an entry this server does not know, the gap cannot be replayed:
+    // the client is told to resync (drop what it cached) instead of silently missing changes.
+    const missed = lastEventId ? await services.environments.changesAfter(scope, lastEventId, REPLAY_LIMIT + 1) : null;
 
     res.status(200).set({
       "content-type": "text/event-stream",
@@ -39,8 +43,13 @@ export function createDeploymentsRouter(services: Services): Router {
     // Tells EventSource how soon to reconnect, and clients the server's clock.
     res.write("retry: 1000\n");
     write("ready", { now: new Date().toISOString() });
-    for (const d of missed) {
-      write("deployment", toEvent({ deploymentId: d.id, promptId: d.promptId, environment: d.environment, versionId: d.versionId, revision: d.revision, at: new Date(d.at) }), d.id);
+    if (missed === "unknown" || (missed !== null && missed.length > REPLAY_LIMIT)) {
+      const reason = missed === "unknown" ? "Last-Event-ID names no deployment this server knows" : `more than ${REPLAY_LIMIT} changes were missed`;
+      write("resync", { reason });
+    } else {
+      for (const d of missed ?? []) {
+        write("deployment", toEvent({ deploymentId: d.id, promptId: d.promptId, environment: d.environment, versionId: d.versionId, revision: d.revision, at: new Date(d.at) }), d.id);
+      }
     }
 
     const unsubscribe = services.events.subscribe((change) => {
@@ -65,7 +74,8 @@ export function createDeploymentsRouter(services: Services): Router {
 
   router.get("/v1/deployments", async (req: Request, res: Response) => {
     const scope = await services.auth.authenticate(req.get("authorization"));
-    const sinceParam = typeof req.query["since"] === "string" ? req.query["since"] : undefined;
+    const sinceParam = req.query["since"];
+    if (sinceParam !== undefined && typeof sinceParam !== "string") throw new AppError("BAD_REQUEST", "since must be one ISO 8601 timestamp");
     const since = sinceParam === undefined ? new Date(Date.now() - 60_000) : new Date(sinceParam);
     if (Number.isNaN(since.getTime())) throw new AppError("BAD_REQUEST", "since must be an ISO 8601 timestamp");
     sendEnvelope(res, 200, await services.environments.changesSince(scope, since, 1000));

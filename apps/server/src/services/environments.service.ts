@@ -190,14 +190,16 @@ export function createEnvironmentsService(
     },
 
     /**
-     * What a change stream that dropped after entry `lastId` missed (its SSE Last-Event-ID), oldest first;
-     * empty when the entry is unknown (the client then polls by time).
+     * What a change stream that dropped after entry `lastId` missed (its SSE Last-Event-ID), oldest first,
+     * at most `limit` (ask for one more than you replay to learn whether there were more); "unknown" when
+     * no such entry is the caller's.
      */
-    async changesAfter(scope: RequestScope, lastId: string, limit: number): Promise<TDeployment[]> {
+    async changesAfter(scope: RequestScope, lastId: string, limit: number): Promise<TDeployment[] | "unknown"> {
       const last = await repos.deployments.findById(scope, lastId);
-      if (!last) return [];
-      const since = await repos.deployments.changesSince(scope, last.at, limit);
-      return since.filter((d) => d.id !== lastId);
+      if (!last) return "unknown";
+      // From the last seen entry's time on: it is among them (and same-millisecond ones, replayed again).
+      const since = await repos.deployments.changesSince(scope, last.at, limit + 1);
+      return since.filter((d) => d.id !== lastId).slice(0, limit);
     },
 
     /** The organization's pointer changes since a time, oldest first (clients' polling fallback). */
