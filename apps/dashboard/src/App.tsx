@@ -9,7 +9,7 @@ import { PromptList } from "./pages/PromptList";
 import { PromptPage } from "./pages/PromptPage";
 import { SignIn } from "./pages/SignIn";
 import { VersionPage } from "./pages/VersionPage";
-import { Link, useRoute } from "./router";
+import { confirmLeave, Link, useRoute } from "./router";
 import { useSessionContext } from "./session";
 
 function titleOf(route: Route): string {
@@ -119,7 +119,7 @@ export function App() {
           <span className="key-hint muted small" title="Signed in with this API key">
             <span className="mono">{maskKey(session.apiKey)}</span>
           </span>
-          <button type="button" className="btn btn-ghost btn-sm" onClick={() => signOut()}>
+          <button type="button" className="btn btn-ghost btn-sm" onClick={() => confirmLeave() && signOut()}>
             Sign out
           </button>
         </div>

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, APP_DIR, buildEverything, startStack, type Stack } from "./stack";
 
@@ -185,6 +185,27 @@ describe("dashboard", () => {
     const system = page.getByLabel("Content of message 1 (system)");
     await system.fill("You are a friendly, patient support agent for {{hc:company:string}}.\nAnswer in at most {{hc:max_sentences:number}} sentences.");
     await page.getByLabel("Commit message").fill("Warmer tone");
+
+    // Leaving with unsaved changes asks first (Cancel, then the browser's Back); refusing keeps the draft.
+    const asked: string[] = [];
+    const refuse = (dialog: Dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on("dialog", refuse);
+    try {
+      await page.getByRole("link", { name: "Cancel" }).click();
+      await expect.poll(() => asked.length).toBe(1);
+      await page.evaluate(() => window.history.back());
+      await expect.poll(() => asked.length).toBe(2);
+    } finally {
+      page.off("dialog", refuse);
+    }
+    expect(asked[0]).toContain("unsaved changes");
+    await expect.poll(() => page.url()).toMatch(/\/edit$/);
+    expect(await page.getByLabel("Commit message").inputValue()).toBe("Warmer tone");
+    expect(await system.inputValue()).toContain("friendly, patient");
+
     await page.getByLabel("Deploy it when it is created").check();
     await expect.poll(() => page.getByLabel("Deploy to").inputValue()).toBe("staging");
     await shot(page, "05-editor");

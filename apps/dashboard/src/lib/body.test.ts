@@ -1,6 +1,6 @@
 import type { TPromptBody } from "@promptreg/contracts";
 import { describe, expect, it } from "vitest";
-import { bodyAsText, bodyFromDraft, draftFromBody } from "./body";
+import { bodyAsText, bodyFromDraft, draftFromBody, emptyDraft, sameDraft } from "./body";
 
 const body: TPromptBody = {
   model: "gpt-4o-mini",
@@ -57,5 +57,17 @@ describe("bodyAsText", () => {
     expect(text).toContain("── message 1 · system ──\nYou help {{hc:company:string}}.");
     expect(text).toContain("── message 2 · user ──\n[");
     expect(text).toContain('── tools ──\n[\n  {\n    "type": "function"');
+  });
+});
+
+describe("sameDraft", () => {
+  it("tells an untouched form from an edited one, whatever the rows' keys", () => {
+    const base = draftFromBody(body);
+    expect(sameDraft(base, draftFromBody(body))).toBe(true);
+    expect(sameDraft(emptyDraft(), emptyDraft())).toBe(true);
+    expect(sameDraft(base, { ...base, temperature: "0.3" })).toBe(false);
+    expect(sameDraft(base, { ...base, messages: base.messages.slice(1) })).toBe(false);
+    const [first, ...rest] = base.messages;
+    expect(sameDraft(base, { ...base, messages: [{ ...first!, mode: "text", role: "system", content: "Changed." }, ...rest] })).toBe(false);
   });
 });

@@ -72,6 +72,12 @@ export function emptyDraft(): BodyDraft {
   };
 }
 
+/** Whether two drafts hold the same form (message row keys aside): an editor has unsaved changes when not. */
+export function sameDraft(a: BodyDraft, b: BodyDraft): boolean {
+  const comparable = (draft: BodyDraft) => JSON.stringify({ ...draft, messages: draft.messages.map(({ key: _key, ...message }) => message) });
+  return comparable(a) === comparable(b);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

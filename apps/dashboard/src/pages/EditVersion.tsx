@@ -6,9 +6,9 @@ import { BodyEditor } from "../components/BodyEditor";
 import { EnvironmentPicker } from "../components/EnvironmentPicker";
 import { useToast } from "../components/Toasts";
 import { ErrorState, Field, Loading, useFocusFirstInvalid } from "../components/ui";
-import { bodyFromDraft, draftFromBody, type BodyDraft, type DraftErrors } from "../lib/body";
+import { bodyFromDraft, draftFromBody, sameDraft, type BodyDraft, type DraftErrors } from "../lib/body";
 import { environmentNameProblem, nextVersion, versionLabel } from "../lib/versions";
-import { Link, navigate } from "../router";
+import { Link, navigate, useLeaveGuard } from "../router";
 import { PromptFrame } from "./PromptPage";
 import { SaveError } from "./NewPrompt";
 
@@ -33,7 +33,8 @@ export function EditVersion({ promptId, versionId }: { promptId: string; version
 function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & { body: TPromptBody } }) {
   const versions = useVersions(promptId);
   const environments = useEnvironments(promptId);
-  const [draft, setDraft] = useState<BodyDraft>(() => draftFromBody(base.body));
+  const [initialDraft] = useState<BodyDraft>(() => draftFromBody(base.body));
+  const [draft, setDraft] = useState<BodyDraft>(initialDraft);
   const [commitMessage, setCommitMessage] = useState("");
   const [bump, setBump] = useState<"minor" | "major">("minor");
   const [deploy, setDeploy] = useState(false);
@@ -43,6 +44,8 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
   useFocusFirstInvalid(attempt);
   const create = useCreateVersion(promptId);
   const toast = useToast();
+  // Cancel, the breadcrumbs, Back or a reload ask before throwing away what was typed.
+  useLeaveGuard(commitMessage.trim() !== "" || !sameDraft(draft, initialDraft));
 
   const all = versions.data ?? [];
   const minor = versionLabel(nextVersion(all, base, "minor"));

@@ -5,18 +5,21 @@ import { useCreatePrompt } from "../api/queries";
 import { BodyEditor } from "../components/BodyEditor";
 import { useToast } from "../components/Toasts";
 import { Field, useFocusFirstInvalid } from "../components/ui";
-import { bodyFromDraft, emptyDraft, type BodyDraft, type DraftErrors } from "../lib/body";
-import { Link, navigate } from "../router";
+import { bodyFromDraft, emptyDraft, sameDraft, type BodyDraft, type DraftErrors } from "../lib/body";
+import { Link, navigate, useLeaveGuard } from "../router";
 
 export function NewPrompt() {
   const [name, setName] = useState("");
   const [tags, setTags] = useState("");
-  const [draft, setDraft] = useState<BodyDraft>(emptyDraft);
+  const [initialDraft] = useState<BodyDraft>(emptyDraft);
+  const [draft, setDraft] = useState<BodyDraft>(initialDraft);
   const [errors, setErrors] = useState<DraftErrors>({});
   const [attempt, setAttempt] = useState(0);
   useFocusFirstInvalid(attempt);
   const create = useCreatePrompt();
   const toast = useToast();
+  // Cancel, the breadcrumbs, Back or a reload ask before throwing away what was typed.
+  useLeaveGuard(name.trim() !== "" || tags.trim() !== "" || !sameDraft(draft, initialDraft));
 
   const submit = async () => {
     const next: DraftErrors = {};
