@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byNumberDesc, environmentNameProblem, environmentOrder, nextVersion, relativeTime, versionLabel } from "./versions";
+import { byNumberDesc, environmentNameProblem, environmentOrder, nextVersion, relativeTime, truncate, versionLabel, versionOptionLabel } from "./versions";
 
 const v = (majorVersion: number, minorVersion: number) => ({ majorVersion, minorVersion });
 
@@ -38,5 +38,22 @@ describe("environments", () => {
     expect(environmentNameProblem(" ")).toMatch(/Enter/);
     expect(environmentNameProblem("my env")).toMatch(/letters/);
     expect(environmentNameProblem("-x")).toMatch(/letters/);
+  });
+});
+
+describe("truncate / versionOptionLabel", () => {
+  it("cuts long text with an ellipsis, never inside an emoji", () => {
+    expect(truncate("short", 60)).toBe("short");
+    expect(truncate("x".repeat(60), 60)).toBe("x".repeat(60));
+    expect(truncate("x".repeat(61), 60)).toBe(`${"x".repeat(59)}…`);
+    const emoji = `${"a".repeat(58)}🚀🚀🚀`;
+    expect(truncate(emoji, 60)).toBe(`${"a".repeat(58)}🚀…`);
+    expect(truncate("word ".repeat(20), 10)).toBe("word word…");
+  });
+
+  it("labels a version for a select: number, environments, then the start of the commit message", () => {
+    const long = `fix partials ${"x".repeat(60)}`;
+    expect(versionOptionLabel({ ...v(2, 0), environments: ["staging"], commitMessage: long })).toBe(`v2.0 (staging) — ${truncate(long, 60)}`);
+    expect(versionOptionLabel({ ...v(1, 0), environments: [], commitMessage: "" })).toBe("v1.0");
   });
 });

@@ -7,6 +7,22 @@ export function versionLabel(version: Numbered): string {
   return `v${version.majorVersion}.${version.minorVersion}`;
 }
 
+/**
+ * `text` cut to at most `max` characters, counted in code points so an emoji is never split in half, ending
+ * with "…" when something was cut (show the whole text in a title).
+ */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
+/** A version in a select: number, environments, and the start of its commit message. */
+export function versionOptionLabel(version: Numbered & Pick<TPromptVersion, "commitMessage" | "environments">): string {
+  const environments = version.environments.length > 0 ? ` (${version.environments.join(", ")})` : "";
+  const commit = version.commitMessage ? ` — ${truncate(version.commitMessage, 60)}` : "";
+  return `${versionLabel(version)}${environments}${commit}`;
+}
+
 /** Newest number first. */
 export function byNumberDesc(a: Numbered, b: Numbered): number {
   return b.majorVersion - a.majorVersion || b.minorVersion - a.minorVersion;

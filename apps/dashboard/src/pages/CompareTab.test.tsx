@@ -20,3 +20,16 @@ describe("CompareTab", () => {
     expect(head).toContain(`<span class="badge badge-amber">staging</span>`);
   });
 });
+
+describe("CompareTab's version selects", () => {
+  it("end a cut commit message with an ellipsis and keep the whole message in the title", () => {
+    const long = `fix partials <b>bold</b> ${"and more ".repeat(5)}🚀`;
+    const queryClient = testQueryClient();
+    queryClient.setQueryData(keys.versions("p1"), [version({ id: "v1" }), version({ id: "v2", minorVersion: 1, commitMessage: long })]);
+    const html = renderScreen(<CompareTab promptId="p1" from="v1" to="v2" />, queryClient);
+    const option = /<option value="v2"[^>]*>[^<]*<\/option>/.exec(html)?.[0] ?? "";
+    expect(option).toContain(`title="fix partials &lt;b&gt;bold&lt;/b&gt; ${"and more ".repeat(5)}🚀"`);
+    // 60 characters of the message: 59 and the ellipsis.
+    expect(option).toContain(`>v1.1 — fix partials &lt;b&gt;bold&lt;/b&gt; and more and more and more and mor…</option>`);
+  });
+});

@@ -5,7 +5,7 @@ import { useVersions, useVersionWithBody } from "../api/queries";
 import { EmptyState, EnvBadges, ErrorState, Loading } from "../components/ui";
 import { bodyAsText } from "../lib/body";
 import { foldUnchanged, sideBySideDiff, type DiffCell, type DiffRow, type FoldedItem } from "../lib/diff";
-import { absoluteTime, byNumberDesc, relativeTime, versionLabel } from "../lib/versions";
+import { absoluteTime, byNumberDesc, relativeTime, versionLabel, versionOptionLabel } from "../lib/versions";
 import { navigate } from "../router";
 
 const narrowQuery = "(max-width: 720px)";
@@ -78,10 +78,8 @@ function VersionSelect({ label, value, versions, onChange }: { label: string; va
       </label>
       <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
         {versions.map((version) => (
-          <option key={version.id} value={version.id}>
-            {versionLabel(version)}
-            {version.commitMessage ? ` — ${version.commitMessage.slice(0, 60)}` : ""}
-            {version.environments.length > 0 ? ` (${version.environments.join(", ")})` : ""}
+          <option key={version.id} value={version.id} title={version.commitMessage || undefined}>
+            {versionOptionLabel(version)}
           </option>
         ))}
       </select>

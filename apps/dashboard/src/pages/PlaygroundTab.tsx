@@ -10,7 +10,7 @@ import { runThroughGateway, type GatewayResult } from "../api/gateway";
 import { useEnvironments, useExpandedBody, useVersions, useVersionWithBody } from "../api/queries";
 import { EmptyState, ErrorState, Kbd, Loading } from "../components/ui";
 import { initialValues, toInputs, type InputValues } from "../lib/inputs";
-import { byNumberDesc, versionLabel } from "../lib/versions";
+import { byNumberDesc, versionOptionLabel } from "../lib/versions";
 import { navigate } from "../router";
 import { useSession } from "../session";
 
@@ -40,10 +40,8 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
           onChange={(event) => navigate({ name: "prompt", promptId, tab: "playground", versionId: event.target.value }, { replace: true })}
         >
           {sorted.map((v) => (
-            <option key={v.id} value={v.id}>
-              {versionLabel(v)}
-              {v.environments.length > 0 ? ` (${v.environments.join(", ")})` : ""}
-              {v.commitMessage ? ` — ${v.commitMessage.slice(0, 60)}` : ""}
+            <option key={v.id} value={v.id} title={v.commitMessage || undefined}>
+              {versionOptionLabel(v)}
             </option>
           ))}
         </select>
