@@ -26,7 +26,7 @@ export function CompareTab({ promptId, from, to }: { promptId: string; from: str
   const after = useVersionWithBody(toId || undefined);
 
   if (versions.isPending) return <Loading label="Loading versions…" />;
-  if (versions.isError) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
+  if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
   if (sorted.length < 2) {
     return (
       <EmptyState title="Nothing to compare yet" icon="⇆">

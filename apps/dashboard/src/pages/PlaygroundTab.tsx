@@ -25,7 +25,7 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
   const [values, setValues] = useState<InputValues>({});
 
   if (versions.isPending || (environments.isPending && !versionId)) return <Loading label="Loading versions…" />;
-  if (versions.isError) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
+  if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
   if (sorted.length === 0) return <EmptyState title="No versions to try">This prompt has no versions left.</EmptyState>;
 
   return (
@@ -46,10 +46,12 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
           ))}
         </select>
       </div>
-      {version.isError ? (
-        <ErrorState title="Could not load this version" error={version.error} onRetry={() => void version.refetch()} />
-      ) : !version.data ? (
-        <Loading label="Loading version…" />
+      {version.data === undefined ? (
+        version.isError ? (
+          <ErrorState title="Could not load this version" error={version.error} onRetry={() => void version.refetch()} />
+        ) : (
+          <Loading label="Loading version…" />
+        )
       ) : (
         <Runner
           key={version.data.id}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keys } from "../api/queries";
-import { cacheError, cacheThenFail, prompt, renderScreen, testQueryClient, unreachable } from "../testing/render";
-import { PromptFrame } from "./PromptPage";
+import { cacheError, cacheThenFail, prompt, renderScreen, testQueryClient, unreachable, version } from "../testing/render";
+import { PromptFrame, PromptPage } from "./PromptPage";
 
 const page = (promptId = "p1") => <PromptFrame promptId={promptId}>{() => <p id="draft">the page's content</p>}</PromptFrame>;
 
@@ -33,5 +33,16 @@ describe("PromptFrame", () => {
     const html = renderScreen(page(), queryClient);
     expect(html).toContain("the page");
     expect(html).not.toContain("Could not refresh");
+  });
+});
+
+describe("the prompt's tabs", () => {
+  it("keep showing the versions they have when a refresh of the list fails", async () => {
+    const queryClient = testQueryClient();
+    await cacheThenFail(queryClient, keys.prompt("p1"), prompt(), unreachable());
+    await cacheThenFail(queryClient, keys.versions("p1"), [version({ id: "v1", commitMessage: "First version." })], unreachable());
+    const html = renderScreen(<PromptPage route={{ name: "prompt", promptId: "p1", tab: "versions" }} />, queryClient);
+    expect(html).toContain("First version.");
+    expect(html).not.toContain("Could not load versions");
   });
 });

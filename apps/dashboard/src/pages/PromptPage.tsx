@@ -173,7 +173,7 @@ export function PromptPage({ route }: { route: Extract<Route, { name: "prompt" }
 function VersionsTab({ promptId }: { promptId: string }) {
   const versions = useVersions(promptId);
   if (versions.isPending) return <SkeletonList label="Loading versions" />;
-  if (versions.isError) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
+  if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
   if (versions.data.length === 0) {
     return <EmptyState title="No versions">Every version of this prompt was deleted.</EmptyState>;
   }
