@@ -91,7 +91,8 @@ async function checkAccessibleAndFits(target: Page, where: string): Promise<void
   expect(report.scrollWidth - width, `page scrolls sideways on ${where}`).toBeLessThanOrEqual(0);
 }
 
-async function seed(name: string, tags: string[], content: string): Promise<void> {
+/** Creates a prompt over REST; returns its id. */
+async function seed(name: string, tags: string[], content: string): Promise<string> {
   const response = await fetch(`${stack.url}/v1/prompt-2025`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
@@ -102,6 +103,7 @@ async function seed(name: string, tags: string[], content: string): Promise<void
     }),
   });
   expect(response.status).toBe(201);
+  return ((await response.json()) as { data: { id: string } }).data.id;
 }
 
 function idsFromUrl(url: string): { promptId: string; versionId: string } {
@@ -356,6 +358,18 @@ describe("dashboard", () => {
       await small.getByRole("link", { name: /^Version v1\.1/ }).waitFor();
       await checkAccessibleAndFits(small, "phone prompt");
       await shot(small, "phone-02-prompt");
+
+      // A long name without spaces wraps (heading and breadcrumbs) instead of widening the page.
+      const longId = await seed(`a${"very".repeat(28)}long-name-without-any-spaces`, [], "Hello {{hc:name:string}}.");
+      await small.goto(`${stack.url}/#/prompts/${longId}`);
+      await small.getByRole("link", { name: /^Version v1\.0/ }).waitFor();
+      await checkAccessibleAndFits(small, "phone prompt with a long name");
+      await small.getByRole("link", { name: /^Version v1\.0/ }).click();
+      await small.getByRole("link", { name: "New version from v1.0" }).waitFor();
+      await checkAccessibleAndFits(small, "phone version of a prompt with a long name");
+      await small.getByRole("link", { name: "New version from v1.0" }).click();
+      await small.getByRole("heading", { name: "New version", exact: true }).waitFor();
+      await checkAccessibleAndFits(small, "phone editor of a prompt with a long name");
 
       await small.goto(`${stack.url}/#/prompts/${promptId}/compare`);
       await small.locator(".diff-added").first().waitFor();
