@@ -28,6 +28,31 @@ describe("startEmbeddedDb", () => {
     await second.stop();
   });
 
+  // The binary is built with a one-line fix of FerretDB v1.24.2 (binary.ts, ID_COLUMN_PATCH): unpatched,
+  // SQLite scans the whole table for every lookup, update and delete by _id.
+  it("finds, updates and deletes by _id through the _id index, not a table scan", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "promptreg-edb-"));
+    dirs.push(dataDir);
+    const db = await startEmbeddedDb({ dataDir });
+    const client = new MongoClient(db.uri);
+    try {
+      const collection = client.db("t").collection<{ _id: string; n: number }>("c");
+      await collection.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `doc-${n}`, n })));
+      const explained = (await client.db("t").command({ explain: { find: "c", filter: { _id: "doc-49" } } })) as { queryPlanner: { Plan: string[] } };
+      expect(explained.queryPlanner.Plan.join("\n")).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+      // And the patched filter still finds, updates and deletes the right documents.
+      expect(await collection.findOne({ _id: "doc-49" })).toEqual({ _id: "doc-49", n: 49 });
+      await collection.updateOne({ _id: "doc-49" }, { $set: { n: -1 } });
+      expect((await collection.findOne({ _id: "doc-49" }))?.n).toBe(-1);
+      await collection.deleteOne({ _id: "doc-48" });
+      expect(await collection.countDocuments()).toBe(49);
+      expect(await collection.findOne({ _id: "doc-48" })).toBeNull();
+    } finally {
+      await client.close();
+      await db.stop();
+    }
+  });
+
   it("runs two instances side by side", async () => {
     const [a, b] = await Promise.all(
       [0, 1].map(async () => {
