@@ -2,7 +2,8 @@
 import { useEffect, useRef } from "react";
 import { Logo } from "./components/Logo";
 import { EmptyState } from "./components/ui";
-import type { Route } from "./lib/routes";
+import { documentTitle, promptIdOf, type Route } from "./lib/routes";
+import { usePrompt } from "./api/queries";
 import { EditVersion } from "./pages/EditVersion";
 import { NewPrompt } from "./pages/NewPrompt";
 import { PromptList } from "./pages/PromptList";
@@ -12,21 +13,22 @@ import { VersionPage } from "./pages/VersionPage";
 import { confirmLeave, Link, useRoute } from "./router";
 import { useSessionContext } from "./session";
 
-function titleOf(route: Route): string {
-  switch (route.name) {
-    case "prompts":
-      return "Prompts";
-    case "new-prompt":
-      return "New prompt";
-    case "prompt":
-      return `${route.tab[0]!.toUpperCase()}${route.tab.slice(1)} · ${route.promptId}`;
-    case "version":
-      return `Version · ${route.promptId}`;
-    case "edit-version":
-      return `New version · ${route.promptId}`;
-    case "not-found":
-      return "Not found";
-  }
+/** The browser tab's title; a prompt's screens name the prompt (read from the query its page loads). */
+function DocumentTitle({ route }: { route: Route }) {
+  const promptId = promptIdOf(route);
+  return promptId ? <PromptTitle route={route} promptId={promptId} /> : <Title text={documentTitle(route)} />;
+}
+
+function PromptTitle({ route, promptId }: { route: Route; promptId: string }) {
+  const prompt = usePrompt(promptId);
+  return <Title text={documentTitle(route, prompt.data?.name)} />;
+}
+
+function Title({ text }: { text: string }) {
+  useEffect(() => {
+    document.title = `${text} — promptreg`;
+  }, [text]);
+  return null;
 }
 
 function Screen({ route }: { route: Route }) {
@@ -79,9 +81,6 @@ export function App() {
   const key = screenKey(route);
   const firstRender = useRef(true);
 
-  useEffect(() => {
-    document.title = session ? `${titleOf(route)} — promptreg` : "Sign in — promptreg";
-  }, [route, session]);
 
   // After a navigation, focus moves to the new page's heading so keyboard and screen reader users start there.
   useEffect(() => {
@@ -94,7 +93,14 @@ export function App() {
     return () => window.clearTimeout(timer);
   }, [key]);
 
-  if (!session) return <SignIn />;
+  if (!session) {
+    return (
+      <>
+        <Title text="Sign in" />
+        <SignIn />
+      </>
+    );
+  }
 
   return (
     <>
@@ -124,6 +130,7 @@ export function App() {
           </button>
         </div>
       </header>
+      <DocumentTitle route={route} />
       <main id="main" tabIndex={-1} className="main">
         <Screen route={route} />
       </main>

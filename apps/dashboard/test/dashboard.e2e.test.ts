@@ -339,6 +339,8 @@ describe("dashboard", () => {
 
     await page.goto(`${stack.url}/#/prompts/${promptId}`);
     await page.getByRole("link", { name: /^Version v1\.1/ }).waitFor();
+    // The browser tab names the prompt, not its id.
+    await expect.poll(() => page.title()).toBe("Versions · support-agent — promptreg");
     await shot(page, "04-prompt-versions");
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hrefFor, parseHash, type Route } from "./routes";
+import { documentTitle, hrefFor, parseHash, type Route } from "./routes";
 
 describe("routes", () => {
   const routes: Route[] = [
@@ -28,5 +28,15 @@ describe("routes", () => {
     expect(parseHash("#/nope")).toEqual({ name: "not-found", path: "/nope" });
     expect(parseHash("#/prompts/x/versions/y/z")).toMatchObject({ name: "not-found" });
     expect(parseHash("#/prompts/%E0%A4%A")).toMatchObject({ name: "not-found" });
+  });
+});
+
+describe("documentTitle", () => {
+  it("names a prompt's screens by the prompt's name, by its id until the name is known", () => {
+    expect(documentTitle({ name: "prompt", promptId: "bHLPhq", tab: "versions" }, "support-agent")).toBe("Versions · support-agent");
+    expect(documentTitle({ name: "version", promptId: "bHLPhq", versionId: "v1" }, "support-agent")).toBe("Version · support-agent");
+    expect(documentTitle({ name: "edit-version", promptId: "bHLPhq", versionId: "v1" }, "support-agent")).toBe("New version · support-agent");
+    expect(documentTitle({ name: "prompt", promptId: "bHLPhq", tab: "deployments" })).toBe("Deployments · bHLPhq");
+    expect(documentTitle({ name: "prompts", search: "", tag: "", page: 0 })).toBe("Prompts");
   });
 });

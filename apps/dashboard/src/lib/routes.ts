@@ -86,3 +86,29 @@ export function parseHash(hash: string): Route {
   }
   return { name: "not-found", path: pathPart };
 }
+
+/**
+ * The browser tab's title for a route (before " — promptreg"): a prompt's screens show its name once
+ * known, its id until then.
+ */
+export function documentTitle(route: Route, promptName?: string): string {
+  switch (route.name) {
+    case "prompts":
+      return "Prompts";
+    case "new-prompt":
+      return "New prompt";
+    case "prompt":
+      return `${route.tab[0]!.toUpperCase()}${route.tab.slice(1)} · ${promptName ?? route.promptId}`;
+    case "version":
+      return `Version · ${promptName ?? route.promptId}`;
+    case "edit-version":
+      return `New version · ${promptName ?? route.promptId}`;
+    case "not-found":
+      return "Not found";
+  }
+}
+
+/** The prompt a route is about, if any. */
+export function promptIdOf(route: Route): string | undefined {
+  return route.name === "prompt" || route.name === "version" || route.name === "edit-version" ? route.promptId : undefined;
+}
