@@ -315,7 +315,7 @@ describe("upstream connection problems", () => {
 });
 
 describe("resolution cache across replicas", () => {
-  it("after production moves, every replica serves the new version within 1 s", async () => {
+  it("after production moves, every replica serves the new version through the deployment feed, long before the TTL", async () => {
     const replica = await startTestServer({ OPENAI_BASE_URL: fake.baseUrl, MONGODB_DB: server.dbName });
     try {
       const sdkA = client;
@@ -331,12 +331,13 @@ describe("resolution cache across replicas", () => {
       await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId, promptVersionId: target, environment: "production" });
       expect(await served(sdkA)).toBe(target); // the replica that made the change: at once
       let seenOnB = await served(sdkB);
-      while (seenOnB !== target && Date.now() - movedAt < 1000) {
+      // The feed polls every 250 ms; the pointer TTL is 30 s, so seeing it within 5 s can only be the feed
+      // (how fast is measured by the benchmarks, not here: a loaded CI machine must not fail this).
+      while (seenOnB !== target && Date.now() - movedAt < 5000) {
         await new Promise((r) => setTimeout(r, 20));
         seenOnB = await served(sdkB);
       }
       expect(seenOnB).toBe(target);
-      expect(Date.now() - movedAt).toBeLessThan(1000);
     } finally {
       await replica.stop();
     }
