@@ -32,9 +32,7 @@ export function createEnvironmentsRepository(db: Db) {
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
-        // "Is this version deployed anywhere" (version deletion, a version's environments).
-        { key: { orgId: 1, promptId: 1, versionId: 1 }, name: "prompt_version" },
-        // A prompt's environments in name order (version listings).
+        // A prompt's pointers in name order, for prompts stored before they recorded their environment names.
         { key: { orgId: 1, promptId: 1, environment: 1 }, name: "prompt_environment" },
         // Distinct environment names in use in an organization.
         { key: { orgId: 1, environment: 1 }, name: "org_environment" },
@@ -88,13 +86,6 @@ export function createEnvironmentsRepository(db: Db) {
         .sort({ environment: 1 })
         .toArray();
       return docs.map((d) => ({ environment: d.environment, versionId: d.versionId!, updatedAt: d.updatedAt.toISOString() }));
-    },
-
-    async environmentsOfVersion(scope: TenantScope, promptId: string, versionId: string): Promise<string[]> {
-      const docs = await collection
-        .find({ orgId: scope.orgId, promptId, versionId }, { projection: { environment: 1 } })
-        .toArray();
-      return docs.map((d) => d.environment).sort();
     },
 
     async distinctInUse(scope: TenantScope): Promise<string[]> {

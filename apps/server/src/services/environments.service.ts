@@ -107,9 +107,10 @@ export function createEnvironmentsService(
 
   /**
    * The version an environment points at, and its stored document (for callers that also answer the
-   * body); 404 naming the environment when nothing is deployed there. One round trip of three reads: the
-   * prompt (visibility) and the copy of the pointed version by `_id`, and the prompt's pointers (the
-   * pointer itself, and the version's other environments). A copy that lags the pointer costs a fourth.
+   * body); 404 naming the environment when nothing is deployed there. All reads are by `_id`: first the
+   * prompt (visibility, its environment names), the pointer and the pointed version's copy; then, only
+   * when needed, the prompt's other pointers (the version's other environments) and the version itself
+   * (when the copy lags the pointer).
    */
   async function readResolved(scope: RequestScope, input: TEnvironmentRef): Promise<StoredVersion> {
     const [prompt, pointer, copy] = await Promise.all([
