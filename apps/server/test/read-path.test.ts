@@ -289,9 +289,11 @@ describe("a prompt's pointers are read by _id, through the environment names it 
     const v11 = await newVersion(server, id, versionId, 0.5, "staging");
     await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "qa" });
 
+    // The collections a prompt fetch reads (the deployment feed's background polls read others meanwhile).
+    const fetchReads = new Set(["prompts", "environments", "pointer_copies", "versions"]);
     const filters: Array<Record<string, unknown>> = [];
     const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
-      if (event.commandName === "find") filters.push(event.command["filter"] as Record<string, unknown>);
+      if (event.commandName === "find" && fetchReads.has(String(event.command["find"]))) filters.push(event.command["filter"] as Record<string, unknown>);
     };
     server.database.client.on("commandStarted", listener);
     try {
