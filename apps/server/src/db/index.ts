@@ -4,12 +4,15 @@ import { MongoClient, type Db } from "mongodb";
 import { createApiKeysRepository } from "./api-keys.repository.js";
 import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
 import { createDeploymentsRepository } from "./deployments.repository.js";
+import { createDocumentLocks } from "./document-locks.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
 import { createOrganizationsRepository } from "./organizations.repository.js";
 import { createPointerCopiesRepository } from "./pointer-copies.repository.js";
 import { createPromptChangesRepository } from "./prompt-changes.repository.js";
+import { createPromptIndexRepository } from "./prompt-index.repository.js";
 import { createPromptsRepository } from "./prompts.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
+import { createVersionIndexRepository } from "./version-index.repository.js";
 import { createVersionsRepository } from "./versions.repository.js";
 
 export type { TenantScope } from "./scope.js";
@@ -22,11 +25,15 @@ export interface RepositoryOptions {
 
 export function createRepositories(db: Db, options: RepositoryOptions = {}) {
   const lockOptions = options.dbTimeoutMs === undefined ? {} : { leaseMs: options.dbTimeoutMs + 1000, waitMs: 2 * options.dbTimeoutMs + 5000 };
+  // One set of locks for every repository, so this replica's writers of one key queue in memory.
+  const locks = createDocumentLocks(db, lockOptions);
   return {
     organizations: createOrganizationsRepository(db),
     apiKeys: createApiKeysRepository(db),
-    prompts: createPromptsRepository(db, lockOptions),
+    prompts: createPromptsRepository(db, locks),
+    promptIndex: createPromptIndexRepository(db, locks),
     versions: createVersionsRepository(db),
+    versionIndex: createVersionIndexRepository(db, locks),
     environments: createEnvironmentsRepository(db),
     pointerCopies: createPointerCopiesRepository(db),
     deployments: createDeploymentsRepository(db),

@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { TPrompt } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
-import { createDocumentLocks, type DocumentLockOptions } from "./document-locks.js";
+import type { DocumentLocks } from "./document-locks.js";
 import type { PromptDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -10,19 +10,7 @@ export function toPrompt(doc: PromptDoc): TPrompt {
   return { id: doc._id, name: doc.name, tags: doc.tags, createdAt: doc.createdAt.toISOString() };
 }
 
-/** Escapes text for a literal match inside a regular expression (search is text, not a pattern). */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-export interface PromptListQuery {
-  search?: string | undefined;
-  tags?: string[] | undefined;
-  skip: number;
-  limit: number;
-}
-
-export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions = {}) {
+export function createPromptsRepository(db: Db, locks: DocumentLocks) {
   const collection: Collection<PromptDoc> = db.collection("prompts");
   /** Only prompts whose creation finished and that were not deleted are visible. */
   const visible = (scope: TenantScope, extra: Filter<PromptDoc> = {}): Filter<PromptDoc> => ({
@@ -34,7 +22,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
 
   // Every update of a prompt document holds its lock: see document-locks.ts (concurrent updates of one
   // document must not lose each other: deleted versions, deletion, name, tags, the creation counter).
-  const locks = createDocumentLocks(db, lockOptions);
   const locked = <T>(promptId: string, update: () => Promise<T>) => locks.run(`prompts:${promptId}`, update);
 
   // The same rule as `visible`, for a document read by bare `_id`.
@@ -43,10 +30,8 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
-        // list (newest first), count, distinct tags: all filter by org and visibility.
+        // An organization's visible prompts, read once to build its prompt index (prompt-index.repository.ts).
         { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1, _id: -1 }, name: "org_visible_created_id" },
-        // tagsFilter on list.
-        { key: { orgId: 1, tags: 1 }, name: "org_tags" },
         // Sweep of creations abandoned half-way.
         { key: { state: 1, createdAt: 1 }, name: "state_created" },
       ]);
@@ -65,26 +50,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       return doc && isVisible(scope, doc) ? doc : null;
     },
 
-    async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: TPrompt[]; total: number }> {
-      const filter = visible(scope);
-      if (query.search) filter.name = { $regex: escapeRegExp(query.search), $options: "i" };
-      if (query.tags && query.tags.length > 0) filter.tags = { $in: query.tags };
-      const [docs, total] = await Promise.all([
-        collection.find(filter).sort({ createdAt: -1, _id: -1 }).skip(query.skip).limit(query.limit).toArray(),
-        collection.countDocuments(filter),
-      ]);
-      return { items: docs.map(toPrompt), total };
-    },
-
-    async count(scope: TenantScope): Promise<number> {
-      return collection.countDocuments(visible(scope));
-    },
-
-    async distinctTags(scope: TenantScope): Promise<string[]> {
-      const tags = await collection.distinct("tags", visible(scope));
-      return (tags).sort((a, b) => a.localeCompare(b));
-    },
-
     async rename(scope: TenantScope, promptId: string, name: string): Promise<boolean> {
       const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { name } }));
       return result.matchedCount === 1;
@@ -98,18 +63,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
     async markDeleted(scope: TenantScope, promptId: string): Promise<boolean> {
       const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { deletedAt: new Date() } }));
       return result.matchedCount === 1;
-    },
-
-    /**
-     * Reserves the next creation sequence number of a visible prompt; null when the prompt is not visible.
-     * One atomic single-document operation, so it is also the existence check for version creation. By
-     * bare `_id`, as by-id.ts explains (with any other filter FerretDB scans every prompt on each version
-     * created): callers have just checked that the prompt is the caller's and visible, and the returned
-     * document says whether it still is.
-     */
-    async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
-      const doc = await locked(promptId, () => collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" }));
-      return doc && isVisible(scope, doc) ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {

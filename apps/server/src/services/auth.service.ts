@@ -123,6 +123,8 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
         name: input.name,
         createdAt: new Date(),
       });
+      // A new organization has no prompts to index; without this its first listing builds the index.
+      await repos.promptIndex.createEmpty(organization.id).catch(() => undefined);
       return { organization, adminKey: await issueKey(organization.id, { name: "admin", role: "admin" }) };
     },
   };

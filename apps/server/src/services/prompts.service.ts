@@ -8,7 +8,7 @@ import {
   type TRenamePromptInput,
   type TSetTagsInput,
 } from "@promptreg/contracts";
-import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { DirtyPrompt, PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { toPrompt } from "../db/prompts.repository.js";
 import { AppError, notFound } from "../errors.js";
@@ -21,6 +21,11 @@ import { normalizeTags } from "./tags.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
 import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
 
+/** Escapes text for a literal match inside a regular expression (search is text, not a pattern). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 export const FIRST_COMMIT_MESSAGE = "First version.";
 
 /** Prompts whose creation has not finished after this long died half-way and are swept. */
@@ -32,6 +37,22 @@ export function createPromptsService(
   environments: EnvironmentsService,
   events: DeploymentEvents,
 ) {
+  /**
+   * The prompt's list entry follows its document. Should this fail, the change is stored and the prompt
+   * stays marked: readers take its entry from the document until a later reader settles it.
+   */
+  const settle = (scope: RequestScope, mark: DirtyPrompt) => repos.promptIndex.settle(scope, mark).catch(() => undefined);
+
+  /** A change of what the prompt list shows (name, tags, deletion): marked first, settled after. */
+  async function listedChange<T>(scope: RequestScope, promptId: string, change: () => Promise<T>): Promise<T> {
+    const mark = await repos.promptIndex.markDirty(scope, promptId);
+    try {
+      return await change();
+    } finally {
+      await settle(scope, mark);
+    }
+  }
+
   return {
     /**
      * Creates the prompt, its version 1.0 and the production pointer. Without transactions, the prompt is
@@ -83,8 +104,11 @@ export function createPromptsService(
       };
       try {
         await repos.versions.insert(version);
+        await repos.versionIndex.createForNewPrompt(scope, prompt._id, version);
         await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version, { recorded: true });
+        const mark = await repos.promptIndex.markDirty(scope, prompt._id);
         await repos.prompts.activate(scope, prompt._id);
+        await settle(scope, mark);
       } catch (error) {
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
         throw error;
@@ -92,16 +116,18 @@ export function createPromptsService(
       return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
     },
 
+    /** Newest first; `search` is a case-insensitive substring of the name, `tags` any of the tags. */
     async list(scope: RequestScope, input: TListPromptsInput): Promise<TListPromptsOutput> {
       const search = input.search?.trim();
-      const { items, total } = await repos.prompts.list(scope, {
-        search: search || undefined,
-        // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
-        tags: input.tags && normalizeTags(input.tags),
-        skip: input.page * input.pageSize,
-        limit: input.pageSize,
-      });
-      return { items, total, page: input.page, pageSize: input.pageSize };
+      const pattern = search ? new RegExp(escapeRegExp(search), "i") : undefined;
+      // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
+      const tags = input.tags && input.tags.length > 0 ? new Set(normalizeTags(input.tags)) : undefined;
+      const matching = (await repos.promptIndex.all(scope))
+        .filter((p) => (!pattern || pattern.test(p.name)) && (!tags || p.tags.some((t) => tags.has(t))))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const skip = input.page * input.pageSize;
+      const items = matching.slice(skip, skip + input.pageSize).map((p) => ({ id: p.id, name: p.name, tags: p.tags, createdAt: p.createdAt.toISOString() }));
+      return { items, total: matching.length, page: input.page, pageSize: input.pageSize };
     },
 
     async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
@@ -109,18 +135,18 @@ export function createPromptsService(
     },
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
-      if (!(await repos.prompts.rename(scope, input.promptId, input.name))) throw notFound(`prompt ${input.promptId}`);
+      if (!(await listedChange(scope, input.promptId, () => repos.prompts.rename(scope, input.promptId, input.name)))) throw notFound(`prompt ${input.promptId}`);
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
       const tags = normalizeTags(input.tags);
-      if (!(await repos.prompts.setTags(scope, input.promptId, tags))) throw notFound(`prompt ${input.promptId}`);
+      if (!(await listedChange(scope, input.promptId, () => repos.prompts.setTags(scope, input.promptId, tags)))) throw notFound(`prompt ${input.promptId}`);
       return tags;
     },
 
     /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
     async remove(scope: RequestScope, promptId: string): Promise<void> {
-      if (!(await repos.prompts.markDeleted(scope, promptId))) throw notFound(`prompt ${promptId}`);
+      if (!(await listedChange(scope, promptId, () => repos.prompts.markDeleted(scope, promptId)))) throw notFound(`prompt ${promptId}`);
       // Announced after the environments are marked too, so a replica reloading on it sees them gone; and
       // announced even if that fails, since the prompt itself is gone.
       try {
@@ -131,11 +157,12 @@ export function createPromptsService(
     },
 
     async tags(scope: RequestScope): Promise<string[]> {
-      return repos.prompts.distinctTags(scope);
+      const tags = new Set((await repos.promptIndex.all(scope)).flatMap((p) => p.tags));
+      return [...tags].sort((a, b) => a.localeCompare(b));
     },
 
     async count(scope: RequestScope): Promise<number> {
-      return repos.prompts.count(scope);
+      return (await repos.promptIndex.all(scope)).length;
     },
 
     /** Removes what creations that died half-way left behind (they were never visible). */
@@ -150,6 +177,7 @@ export function createPromptsService(
 async function discardAbandoned(repos: Repositories, scope: { orgId: string }, promptId: string): Promise<void> {
   await repos.environments.deleteOfAbandonedPrompt(scope, promptId);
   await repos.pointerCopies.deleteOfAbandonedPrompt(scope, promptId);
+  await repos.versionIndex.removeOfAbandonedPrompt(scope, promptId);
   await repos.versions.deleteOfAbandonedPrompt(scope, promptId);
   await repos.prompts.deletePending(scope, promptId);
 }

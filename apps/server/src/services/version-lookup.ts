@@ -1,5 +1,5 @@
 import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
-import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { PromptDoc, VersionDoc, VersionIndexEntry } from "../db/documents.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 
@@ -26,6 +26,22 @@ export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromp
     createdAt: doc.createdAt.toISOString(),
     variables: doc.variables,
     partials: doc.partials,
+  };
+}
+
+/** A listing's entry (the version index holds everything but the body) as the API shows a version. */
+export function entryToPromptVersion(promptId: string, entry: VersionIndexEntry, environments: string[]): TPromptVersion {
+  return {
+    id: entry.id,
+    promptId,
+    model: entry.model,
+    majorVersion: entry.major,
+    minorVersion: entry.minor,
+    commitMessage: entry.commitMessage,
+    environments,
+    createdAt: entry.createdAt.toISOString(),
+    variables: entry.variables,
+    partials: entry.partials,
   };
 }
 
