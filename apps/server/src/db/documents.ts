@@ -161,8 +161,11 @@ export interface VersionIndexDoc {
   orgId: string;
   /** Names this index's chunks: a backfill writes a fresh build and only the one recorded here is read. */
   build: string;
-  /** `c<chunk number>` -> stats. */
-  chunks: Record<string, VersionChunkStats>;
+  /**
+   * Per chunk `[chunk, n, lo, hi]` (VersionChunkStats), as JSON text: 2,000 chunks at 100k versions, which
+   * FerretDB took ~0.4 s to read and rewrite as sub-documents, and reads as one string at once.
+   */
+  chunks: string;
 }
 
 /** Versions `seq` in [chunk × size, (chunk + 1) × size) of one prompt; `_id` `${promptId}:${build}:${chunk}`. */

@@ -23,7 +23,6 @@
 //   mix; the head, written last under the lock, names the build that counts, merging what was created
 //   meanwhile from `pendingVersions`).
 import { randomBytes } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import type { Collection, Db, Document } from "mongodb";
 import { findOwnedById } from "./by-id.js";
 import type { DocumentLocks } from "./document-locks.js";
@@ -78,6 +77,8 @@ export function decodeEntry(text: string): VersionIndexEntry {
   return { ...entry, createdAt: new Date(entry.createdAt) };
 }
 
+const encodeRefs = (refs: Iterable<ChunkRef>): string => JSON.stringify([...refs].sort((a, b) => a.chunk - b.chunk).map((r) => [r.chunk, r.n, r.lo, r.hi]));
+
 const entriesOfChunk = (chunk: VersionChunkDoc | null): VersionIndexEntry[] => Object.values(chunk?.entries ?? {}).map(decodeEntry);
 
 function statsOf(entries: Iterable<VersionIndexEntry>): VersionChunkStats {
@@ -126,8 +127,6 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
   const locked = <T>(promptId: string, task: () => Promise<T>) => locks.run(`prompts:${promptId}`, task);
   /** Backfills running on this replica, so concurrent readers of one legacy prompt wait for the same one. */
   const building = new Map<string, Promise<void>>();
-  /** A prompt's build never changes once its head is written: creators skip reading the head for it. */
-  const builds = new LRUCache<string, string>({ max: 10_000 });
 
   /**
    * Removes pending entries as read (or as pushed): `$pullAll` of the exact elements, since FerretDB's
@@ -141,46 +140,42 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
 
   /** Indexes a version its creator just stored, then forgets it as pending. Caller holds the prompt's lock. */
   async function index(scope: TenantScope, promptId: string, doc: VersionDoc, pending: PendingVersion): Promise<void> {
-    let build = builds.get(`${scope.orgId}\u0000${promptId}`);
-    if (build === undefined) {
-      const head = await findOwnedById(heads, scope, promptId);
-      // No index yet (the prompt predates indexes): the version stays pending; the backfill indexes it.
-      if (!head) return;
-      build = head.build;
-      builds.set(`${scope.orgId}\u0000${promptId}`, build);
-    }
-    // A version id is new: its entry is not in the chunk yet, so the stats move by one (no read back).
+    const head = await findOwnedById(heads, scope, promptId);
+    // No index yet (the prompt predates indexes): the version stays pending; the backfill indexes it.
+    if (!head) return;
+    // A version id is new: its entry is not in the chunk yet, so the chunk's stats move by one (no read back).
     // Should the head's update fail, the version stays pending and a reader's repair recomputes them.
     const chunk = chunkOf(doc.seq);
     await chunks.updateOne(
-      { _id: versionChunkId(promptId, build, chunk) },
+      { _id: versionChunkId(promptId, head.build, chunk) },
       { $set: { orgId: scope.orgId, promptId, chunk, [`entries.${fieldKey("v", doc._id)}`]: encodeEntry(toIndexEntry(doc)) } },
       { upsert: true },
     );
-    await heads.updateOne(
-      { _id: promptId },
-      { $inc: { [`chunks.c${chunk}.n`]: 1 }, $min: { [`chunks.c${chunk}.lo`]: doc.major }, $max: { [`chunks.c${chunk}.hi`]: doc.major } },
-    );
+    const refs = new Map(chunkRefs(head).map((ref) => [ref.chunk, ref]));
+    const before = refs.get(chunk);
+    refs.set(chunk, before ? { chunk, n: before.n + 1, lo: Math.min(before.lo, doc.major), hi: Math.max(before.hi, doc.major) } : { chunk, n: 1, lo: doc.major, hi: doc.major });
+    await heads.updateOne({ _id: promptId }, { $set: { chunks: encodeRefs(refs.values()) } });
     await forget(promptId, [pending]);
   }
 
-  /** Writes `docs` into their chunks of `head`'s build and records the chunks' stats as stored. */
+  /** Writes `docs` into their chunks of `head`'s build and records the chunks' stats as stored. Caller holds the lock. */
   async function put(head: VersionIndexDoc, promptId: string, docs: readonly VersionDoc[]): Promise<void> {
     const byChunk = new Map<number, VersionDoc[]>();
     for (const doc of docs) byChunk.set(chunkOf(doc.seq), [...(byChunk.get(chunkOf(doc.seq)) ?? []), doc]);
-    const stats: Document = {};
+    const current = (await heads.findOne({ _id: head._id })) ?? head;
+    const refs = new Map(chunkRefs(current).map((ref) => [ref.chunk, ref]));
     for (const [chunk, list] of byChunk) {
       const set: Document = { orgId: head.orgId, promptId, chunk };
       for (const doc of list) set[`entries.${fieldKey("v", doc._id)}`] = encodeEntry(toIndexEntry(doc));
       const stored = await chunks.findOneAndUpdate({ _id: versionChunkId(promptId, head.build, chunk) }, { $set: set }, { upsert: true, returnDocument: "after" });
-      stats[`chunks.c${chunk}`] = statsOf(entriesOfChunk(stored));
+      refs.set(chunk, { chunk, ...statsOf(entriesOfChunk(stored)) });
     }
-    await heads.updateOne({ _id: head._id }, { $set: stats });
+    await heads.updateOne({ _id: head._id }, { $set: { chunks: encodeRefs(refs.values()) } });
   }
 
   const chunkRefs = (head: VersionIndexDoc): ChunkRef[] =>
-    Object.entries(head.chunks)
-      .map(([key, s]) => ({ chunk: Number(key.slice(1)), ...s }))
+    (JSON.parse(head.chunks) as Array<[number, number, number, number]>)
+      .map(([chunk, n, lo, hi]) => ({ chunk, n, lo, hi }))
       .sort((a, b) => b.chunk - a.chunk);
 
   /** Versions of `prompt` named in its pendingVersions that are stored; `max age` filters by age. */
@@ -295,7 +290,7 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
         _id: promptId,
         orgId: scope.orgId,
         build: buildName,
-        chunks: Object.fromEntries([...entries].map(([chunk, map]) => [`c${chunk}`, statsOf(map.values())])),
+        chunks: encodeRefs([...entries].map(([chunk, map]) => ({ chunk, ...statsOf(map.values()) }))),
       };
       try {
         await heads.insertOne(head);
@@ -321,7 +316,7 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
 
     /** The index of a prompt being created (not visible yet): its first version. */
     async createForNewPrompt(scope: TenantScope, promptId: string, first: VersionDoc): Promise<void> {
-      const head: VersionIndexDoc = { _id: promptId, orgId: scope.orgId, build: newBuild(), chunks: {} };
+      const head: VersionIndexDoc = { _id: promptId, orgId: scope.orgId, build: newBuild(), chunks: "[]" };
       await heads.insertOne(head);
       await put(head, promptId, [first]);
     },
