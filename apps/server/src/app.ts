@@ -6,8 +6,9 @@ import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Config } from "./config.js";
-import type { DatabaseConnection } from "./db/index.js";
+import { withRequestDeadline, type DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
+import type { Health } from "./health.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
 import { createDashboardRouter } from "./http/dashboard.js";
 import { requireBearerToken } from "./http/bearer-token.js";
@@ -30,6 +31,8 @@ export interface AppDependencies {
   upstream: UpstreamClient;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
+  /** What /healthz reports (health.ts); without it, /healthz answers that the process is up. */
+  health?: Pick<Health, "report">;
 }
 
 export const GATEWAY_PATH = "/v1/chat/completions";
@@ -60,7 +63,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, upstream, observability, health }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -75,6 +78,7 @@ export function createApp({ config, services, database, logger, upstream, observ
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
   const gateway = createGatewayHandler(services, upstream, logger, {
     bodyLimitBytes: config.bodyLimitBytes,
+    dbTimeoutMs: config.dbTimeoutMs,
     upstreamApiKey: config.upstream.apiKey,
     rateLimiter,
     corsOrigins: config.corsOrigins,
@@ -101,6 +105,7 @@ export function createApp({ config, services, database, logger, upstream, observ
     logger,
     rateLimiter,
     bodyLimitBytes: config.bodyLimitBytes,
+    dbTimeoutMs: config.dbTimeoutMs,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     middleware: [securityHeaders, corsHeaders],
@@ -108,7 +113,9 @@ export function createApp({ config, services, database, logger, upstream, observ
   });
 
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    if (!health) return void res.json({ status: "ok" });
+    const report = health.report();
+    res.status(report.healthy ? 200 : 503).json(report.body);
   });
   app.get("/readyz", async (_req, res) => {
     const ready = await database.ping();
@@ -127,6 +134,8 @@ export function createApp({ config, services, database, logger, upstream, observ
   });
 
   app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"], verify: refuseInvalidUtf8 }));
+  // From here on (the body is read), a request's database work shares one deadline (db/deadline.ts).
+  app.use((_req, _res, next) => withRequestDeadline(config.dbTimeoutMs, next));
 
   app.use(
     "/trpc",

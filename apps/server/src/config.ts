@@ -22,6 +22,7 @@ const ZEnv = z.object({
   PROMPTREG_BODY_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(3600),
   PROMPTREG_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   PROMPTREG_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  PROMPTREG_HEALTH_DB_DOWN_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   PROMPTREG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROMPTREG_TRUST_PROXY: booleanFlag,
   PROMPTREG_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
@@ -57,7 +58,10 @@ export type Config = Readonly<{
   publicUrl: string | undefined;
   bodyUrlTtlSeconds: number;
   bodyLimitBytes: number;
+  /** A request's database work (all of it) must finish within this; past it the request answers 503. */
   dbTimeoutMs: number;
+  /** The embedded database unreachable this long makes /healthz answer 503. */
+  healthDbDownMs: number;
   logLevel: z.infer<typeof ZEnv>["PROMPTREG_LOG_LEVEL"];
   trustProxy: boolean;
   /** Requests per minute per API key (per client address without one); 0 turns the limit off. */
@@ -106,6 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bodyUrlTtlSeconds: e.PROMPTREG_BODY_URL_TTL_SECONDS,
     bodyLimitBytes: e.PROMPTREG_BODY_LIMIT_BYTES,
     dbTimeoutMs: e.PROMPTREG_DB_TIMEOUT_MS,
+    healthDbDownMs: e.PROMPTREG_HEALTH_DB_DOWN_MS,
     logLevel: e.PROMPTREG_LOG_LEVEL,
     trustProxy: e.PROMPTREG_TRUST_PROXY,
     rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,

@@ -3,12 +3,13 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
+import { superviseEmbeddedDb, type SupervisedDb, type SupervisorEvent } from "@promptreg/embedded-db";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
 import { createUpstreamClient } from "./gateway/upstream.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
+import { createHealth } from "./health.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, createObservability } from "./observability/index.js";
 import { createServices, type Services } from "./services/index.js";
@@ -18,16 +19,17 @@ export interface RunningServer {
   port: number;
   services: Services;
   database: DatabaseConnection;
-  embeddedDb: EmbeddedDb | undefined;
+  /** The embedded database and its supervisor (absent with MONGODB_URI). */
+  embeddedDb: SupervisedDb | undefined;
   logger: Logger;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  let embeddedDb: EmbeddedDb | undefined;
+  let embeddedDb: SupervisedDb | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
-    embeddedDb = await startEmbeddedDb({ dataDir: config.dataDir, binary: config.ferretdbBin });
+    embeddedDb = await superviseEmbeddedDb({ dataDir: config.dataDir, binary: config.ferretdbBin, onEvent: (event) => logSupervisor(logger, event) });
     uri = embeddedDb.uri;
     logger.info({ dataDir: config.dataDir, uri }, "embedded FerretDB started");
   }
@@ -52,7 +54,8 @@ export async function startServer(config: Config, logger = createLogger(config.l
     metrics.trackResolutionCaches(() => services.resolution.stats());
     const upstream = metrics.instrumentUpstream(createUpstreamClient(config.upstream));
     const observability = createObservability(logger, metrics);
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability }));
+    const health = createHealth({ database, embedded: embeddedDb, dbDownMs: config.healthDbDownMs });
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability, health }));
     answerClientErrorsAsJson(server);
     server.listen(config.port, config.host);
     await once(server, "listening");
@@ -76,6 +79,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
         await closed;
         clearTimeout(timer);
         services.deploymentFeed.stop();
+        health.stop();
         await upstream.close();
         await db.close();
         await embeddedDb?.stop();
@@ -85,5 +89,26 @@ export async function startServer(config: Config, logger = createLogger(config.l
     await database?.close().catch(() => undefined);
     await embeddedDb?.stop();
     throw error;
+  }
+}
+
+/** One log line per supervisor step: an exit and each restart are worth an operator's attention. */
+function logSupervisor(logger: Logger, event: SupervisorEvent): void {
+  switch (event.type) {
+    case "exited":
+      logger.error({ pid: event.pid, code: event.code, signal: event.signal, stderr: event.stderr || undefined }, "embedded FerretDB exited; restarting it");
+      break;
+    case "restarting":
+      logger.warn({ attempt: event.attempt, delayMs: event.delayMs }, "restarting embedded FerretDB");
+      break;
+    case "restarted":
+      logger.warn({ pid: event.pid, attempt: event.attempt, downMs: event.downMs }, "embedded FerretDB restarted");
+      break;
+    case "restart-failed":
+      logger.error({ attempt: event.attempt, error: event.error }, "embedded FerretDB did not start");
+      break;
+    case "gave-up":
+      logger.fatal({ attempts: event.attempts, downMs: event.downMs }, "gave up restarting embedded FerretDB; /healthz answers 503");
+      break;
   }
 }

@@ -1,5 +1,6 @@
 // Database outage: the API answers 503 quickly with a clear error, /readyz fails, the gateway keeps
-// serving what it has cached, and everything recovers on its own once the database is back.
+// serving what it has cached, and everything recovers on its own once the database is back. A frozen
+// database (SIGSTOP: connections open, nothing answers) is bounded by the request's deadline as a whole.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,5 +90,43 @@ describe("database outage", () => {
     expect(ready).toBe(true);
     expect((await server.rest("GET", `/v1/prompt-2025/id/${id}`)).status).toBe(200);
     expect((await server.rest("POST", "/v1/prompt-2025", { name: "after", promptBody: sampleBody() })).status).toBe(201);
+  });
+});
+
+describe("frozen database", () => {
+  it("answers 503 within the database timeout for the whole request, not per operation, and recovers", { timeout: 120_000 }, async () => {
+    const { id, versionId } = (await server.rest("POST", "/v1/prompt-2025", { name: "frozen", promptBody: sampleBody() })).body.data;
+    // Requests that send several database operations each: a listing (prompt, index head and chunks,
+    // pointers), a creation (lock, counter, insert, index...), the prompt list, an uncached fetch.
+    const calls: Array<[string, () => ReturnType<TestServer["rest"]>]> = [
+      ["query/versions", () => server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id })],
+      ["update", () => server.rest("POST", "/v1/prompt-2025/update", { promptId: id, promptVersionId: versionId, promptBody: sampleBody() })],
+      ["query", () => server.rest("POST", "/v1/prompt-2025/query", {})],
+      ["tRPC versions.list", () => server.rest("GET", `/trpc/versions.list?input=${encodeURIComponent(JSON.stringify({ promptId: id }))}`)],
+      ["uncached fetch", () => server.rest("POST", "/v2/prompt-2025/query/environment-version", { promptId: id, environment: "staging" }, { headers: { "cache-control": "no-cache" } })],
+    ];
+    process.kill(db.pid, "SIGSTOP");
+    try {
+      for (const [name, call] of calls) {
+        const started = Date.now();
+        const res = await call();
+        const took = Date.now() - started;
+        expect(res.status, `${name}: ${res.text}`).toBe(503);
+        // PROMPTREG_DB_TIMEOUT_MS is 1 s here: ~1.04 s each. Before the deadline covered the whole request
+        // (db/deadline.ts), the first took 10.6 s (the driver waited for its heartbeat to give the server
+        // up; ~19 s with a 5 s timeout).
+        expect(took, name).toBeLessThan(8000);
+      }
+    } finally {
+      process.kill(db.pid, "SIGCONT");
+    }
+    const back = Date.now();
+    let listed = await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id });
+    while (listed.status !== 200 && Date.now() - back < 30_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      listed = await server.rest("POST", "/v1/prompt-2025/query/versions", { promptId: id });
+    }
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.at(-1).id).toBe(versionId);
   });
 });

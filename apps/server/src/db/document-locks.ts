@@ -9,9 +9,10 @@
 // and costs two single-document operations per update, on writes that are rare next to reads.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Collection, Db } from "mongodb";
+import type { Collection, Db, DeleteOptions } from "mongodb";
 import { AppError } from "../errors.js";
 import { KeyedMutex } from "../keyed-mutex.js";
+import { outsideRequestDeadline } from "./deadline.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 
 interface LockDoc {
@@ -76,8 +77,12 @@ export function createDocumentLocks(db: Db, options: DocumentLockOptions = {}) {
           } catch (error) {
             reject(asError(error));
           } finally {
+            // Released even when the request's deadline has passed (the next writer would wait out the lease).
             // A failed release (database gone) leaves the lock to expire.
-            await collection.deleteOne({ _id: key, token }).catch(() => undefined);
+            // Bounded by the lease: past it, the lock is free for the taking anyway.
+            // (Driver 7 aborts writes on a signal too; its typings declare it for reads only.)
+            const bounded = { signal: AbortSignal.timeout(leaseMs) } as DeleteOptions;
+            await outsideRequestDeadline(() => collection.deleteOne({ _id: key, token }, bounded)).catch(() => undefined);
           }
         });
       });

@@ -3,6 +3,7 @@
 import { MongoClient, type Db } from "mongodb";
 import { createApiKeysRepository } from "./api-keys.repository.js";
 import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
+import { withDeadlines } from "./deadline.js";
 import { createDeploymentsRepository } from "./deployments.repository.js";
 import { createDocumentLocks } from "./document-locks.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
@@ -12,10 +13,11 @@ import { createPromptChangesRepository } from "./prompt-changes.repository.js";
 import { createPromptIndexRepository } from "./prompt-index.repository.js";
 import { createPromptsRepository } from "./prompts.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
-import { createVersionIndexRepository } from "./version-index.repository.js";
+import { BACKFILL_TIMEOUT_MS, createVersionIndexRepository } from "./version-index.repository.js";
 import { createVersionsRepository } from "./versions.repository.js";
 
 export type { TenantScope } from "./scope.js";
+export { notCountingTowardsDeadline, outsideRequestDeadline, withRequestDeadline } from "./deadline.js";
 export { isDuplicateKeyError } from "./duplicate-key.js";
 
 export interface RepositoryOptions {
@@ -74,7 +76,9 @@ export async function connectDatabase(uri: string, dbName: string, timeoutMs: nu
     // Fail fast when the database is gone, so requests answer 503 instead of hanging.
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: Math.max(timeoutMs * 6, 30_000),
+    // Every operation carries an AbortSignal (deadline.ts): a request's deadline, a default bound outside
+    // requests, or its own (an index backfill). The socket timeout is only a last resort past those.
+    socketTimeoutMS: BACKFILL_TIMEOUT_MS + 60_000,
     // Version writes must survive a primary failover on a real replica set.
     writeConcern: { w: "majority" },
     retryWrites: true,
@@ -87,13 +91,15 @@ export async function connectDatabase(uri: string, dbName: string, timeoutMs: nu
     client.on("commandFailed", (e) => onCommand({ commandName: e.commandName, durationMs: e.duration, ok: false }));
   }
   await client.connect();
-  const db = client.db(dbName);
+  // Every collection honours the deadline of the request it is used in (deadline.ts); outside requests,
+  // what the socket timeout used to bound.
+  const db = withDeadlines(client.db(dbName), Math.max(timeoutMs * 6, 30_000));
   return {
     client,
     db,
     async ping() {
       try {
-        await db.command({ ping: 1 }, { timeoutMS: timeoutMs });
+        await db.command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) });
         return true;
       } catch {
         return false;

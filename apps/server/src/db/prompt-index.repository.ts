@@ -16,11 +16,12 @@
 // Organizations that predate the index get one built by their first reader (one query of their prompts,
 // under a fresh `build` name; the head names the build that counts).
 import type { Collection, Db, Document } from "mongodb";
+import { outsideRequestDeadline, untilDeadline } from "./deadline.js";
 import type { DocumentLocks } from "./document-locks.js";
 import type { DirtyPrompt, PromptDoc, PromptIndexChunkDoc, PromptIndexDoc, PromptIndexEntry } from "./documents.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import type { TenantScope } from "./scope.js";
-import { fieldKey, newBuild } from "./version-index.repository.js";
+import { BACKFILL_TIMEOUT_MS, fieldKey, newBuild } from "./version-index.repository.js";
 
 /** Prompts per chunk a backfill or a resize aims at. */
 const CHUNK_TARGET = 500;
@@ -118,7 +119,7 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
   function backfill(scope: TenantScope): Promise<void> {
     let running = building.get(scope.orgId);
     if (!running) {
-      running = build(scope).finally(() => building.delete(scope.orgId));
+      running = outsideRequestDeadline(() => build(scope)).finally(() => building.delete(scope.orgId));
       building.set(scope.orgId, running);
     }
     return running;
@@ -126,7 +127,7 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
 
   async function build(scope: TenantScope): Promise<void> {
     const entries: PromptIndexEntry[] = [];
-    const cursor = prompts.find({ orgId: scope.orgId, state: "active", deletedAt: null }, { projection: { name: 1, tags: 1, createdAt: 1 }, batchSize: 1000 });
+    const cursor = prompts.find({ orgId: scope.orgId, state: "active", deletedAt: null }, { projection: { name: 1, tags: 1, createdAt: 1 }, batchSize: 1000, signal: AbortSignal.timeout(BACKFILL_TIMEOUT_MS) });
     for await (const doc of cursor) entries.push({ id: doc._id, name: doc.name, tags: doc.tags, createdAt: doc.createdAt });
     const buildName = newBuild();
     const k = chunkCountFor(entries.length);
@@ -166,7 +167,7 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
     for (let attempt = 0; ; attempt++) {
       let head = await readHead(scope);
       if (!head?.build) {
-        await backfill(scope);
+        await untilDeadline(backfill(scope));
         head = await readHead(scope);
         if (!head?.build) throw new Error(`prompt index of organization ${scope.orgId} missing after its backfill`);
       }
@@ -183,7 +184,7 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
         if (isVisible(scope.orgId, doc)) entries.set(id, toEntry(doc));
         else entries.delete(id);
       }
-      if (head.dirty.some((d) => Date.now() - d.at.getTime() > DIRTY_REPAIR_AFTER_MS)) void repair(scope).catch(() => undefined);
+      if (head.dirty.some((d) => Date.now() - d.at.getTime() > DIRTY_REPAIR_AFTER_MS)) void outsideRequestDeadline(() => repair(scope)).catch(() => undefined);
       return [...entries.values()];
     }
   }

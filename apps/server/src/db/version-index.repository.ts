@@ -25,6 +25,7 @@
 import { randomBytes } from "node:crypto";
 import type { Collection, Db, Document } from "mongodb";
 import { findOwnedById } from "./by-id.js";
+import { outsideRequestDeadline, untilDeadline } from "./deadline.js";
 import type { DocumentLocks } from "./document-locks.js";
 import type {
   PendingVersion,
@@ -46,6 +47,8 @@ export const VERSION_CHUNK_SIZE = 50;
  * the insert): readers index it. Longer than any request lives, so a creation in flight is never touched.
  */
 export const PENDING_REPAIR_AFTER_MS = 60_000;
+/** A backfill reads a prompt's versions for at most this long (a whole collection, on the embedded database). */
+export const BACKFILL_TIMEOUT_MS = 30 * 60_000;
 /** Chunks read at once when a listing needs several. */
 const PARALLEL_CHUNK_READS = 16;
 
@@ -204,7 +207,7 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
       // Versions whose creator died between storing and indexing them: index them now (in the background;
       // this answer already includes them).
       if (pending.some((p) => Date.now() - p.at.getTime() > PENDING_REPAIR_AFTER_MS)) {
-        void repairPending({ orgId: prompt.orgId }, prompt._id).catch(() => undefined);
+        void outsideRequestDeadline(() => repairPending({ orgId: prompt.orgId }, prompt._id)).catch(() => undefined);
       }
     }
     return { head, chunks: [...refs.values()].sort((a, b) => b.chunk - a.chunk), extras, loaded };
@@ -214,7 +217,7 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
   async function open(scope: TenantScope, prompt: PromptDoc): Promise<IndexView> {
     let head = await findOwnedById(heads, scope, prompt._id);
     if (!head) {
-      await backfill(scope, prompt._id);
+      await untilDeadline(backfill(scope, prompt._id));
       head = await findOwnedById(heads, scope, prompt._id);
       if (!head) throw new Error(`version index of prompt ${prompt._id} missing after its backfill`);
       prompt = (await prompts.findOne({ _id: prompt._id })) ?? prompt;
@@ -252,7 +255,8 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
   function backfill(scope: TenantScope, promptId: string): Promise<void> {
     let running = building.get(promptId);
     if (!running) {
-      running = build(scope, promptId).finally(() => building.delete(promptId));
+      // Not bound to the request that asked: on the embedded database a large registry takes a while to read.
+      running = outsideRequestDeadline(() => build(scope, promptId)).finally(() => building.delete(promptId));
       building.set(promptId, running);
     }
     return running;
@@ -262,7 +266,7 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
     const buildName = newBuild();
     const entries = new Map<number, Map<string, VersionIndexEntry>>();
     // On MongoDB this query is served by the prompt_number_unique index; FerretDB reads the whole collection.
-    const cursor = versions.find({ orgId: scope.orgId, promptId }, { projection: { body: 0 }, batchSize: 1000 });
+    const cursor = versions.find({ orgId: scope.orgId, promptId }, { projection: { body: 0 }, batchSize: 1000, signal: AbortSignal.timeout(BACKFILL_TIMEOUT_MS) });
     for await (const doc of cursor) {
       const chunk = chunkOf(doc.seq);
       let map = entries.get(chunk);

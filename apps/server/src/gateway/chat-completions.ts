@@ -9,6 +9,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { once } from "node:events";
 import { jsonDepth, MAX_BODY_DEPTH, PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
+import { notCountingTowardsDeadline, withRequestDeadline } from "../db/index.js";
 import { AppError } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/body.js";
 import { toHttpError } from "../http/errors.js";
@@ -35,6 +36,8 @@ const RELAYED_HEADERS = [
 
 export interface GatewayOptions {
   bodyLimitBytes: number;
+  /** The database deadline of one request (db/deadline.ts). */
+  dbTimeoutMs: number;
   upstreamApiKey: string | undefined;
   rateLimiter: RateLimiter;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
@@ -46,7 +49,7 @@ export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function createGatewayHandler(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): GatewayHandler {
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const scope = await services.auth.authenticate(req.headers.authorization);
-    const raw = await readBody(req, options.bodyLimitBytes);
+    const raw = await notCountingTowardsDeadline(readBody(req, options.bodyLimitBytes));
     const body = parseJsonObject(raw);
 
     let outgoing: string | Buffer = raw;
@@ -121,7 +124,7 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
         "retry-after": String(decision.retryAfterSeconds),
       });
     }
-    handle(req, res, requestId).catch((error: unknown) => {
+    withRequestDeadline(options.dbTimeoutMs, () => handle(req, res, requestId)).catch((error: unknown) => {
       if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
       if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
       if (isAbort(error)) return void res.destroy();

@@ -192,10 +192,13 @@ export function extraOperations(): OperationSpec[] {
     {
       method: "get",
       path: "/healthz",
-      summary: "Liveness: 200 while the process serves",
+      summary: "Liveness: 503 only when restarting the process can help (the embedded database down too long or not restartable)",
       tag: "Service",
       public: true,
-      responses: { "200": { description: "Serving", schema: z.object({ status: z.literal("ok") }) } },
+      responses: {
+        "200": { description: "Serving (the body reports the database's state)", schema: contracts.ZHealth },
+        "503": { description: "Needs replacing: `reason` says why", schema: contracts.ZHealth },
+      },
     },
     {
       method: "get",

@@ -5,6 +5,7 @@
 // run; the rate limiter is shared. Anything unusual (a compressed or non-UTF-8 body, a non-JSON content
 // type) is left to Express, which answers it exactly as before.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { withRequestDeadline } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import { bodyErrors, parseJsonBody, readBody } from "../http/body.js";
 import { restErrorAnswer } from "../http/errors.js";
@@ -22,6 +23,8 @@ export interface HotRouteOptions {
   logger: Logger;
   rateLimiter: RateLimiter;
   bodyLimitBytes: number;
+  /** The database deadline of one request (db/deadline.ts). */
+  dbTimeoutMs: number;
   publicUrl: string | undefined;
   trustProxy: boolean;
   /** The app's own header middleware, in the order Express runs them. */
@@ -57,13 +60,15 @@ export function createHotRoutes(routes: readonly RestRoute[], options: HotRouteO
       // As express.json: an empty body is `{}`, and only an object or array is JSON here (strict mode).
       const body = raw.length === 0 ? {} : parseJsonBody(raw);
       if (typeof body !== "object" || body === null) throw bodyErrors.invalidJson();
-      const data = await executeRoute(route, options.services, {
-        authorization: req.headers.authorization,
-        body,
-        params: {},
-        baseUrl: options.publicUrl ?? baseUrlOf(req, options.trustProxy),
-        fresh: wantsFresh(req.headers),
-      });
+      const data = await withRequestDeadline(options.dbTimeoutMs, () =>
+        executeRoute(route, options.services, {
+          authorization: req.headers.authorization,
+          body,
+          params: {},
+          baseUrl: options.publicUrl ?? baseUrlOf(req, options.trustProxy),
+          fresh: wantsFresh(req.headers),
+        }),
+      );
       send(res, route.status ?? 200, envelopeText(data));
     } catch (error) {
       const answer = restErrorAnswer(error, options.logger, options.bodyLimitBytes, { requestId, method: req.method, path: route.path });
