@@ -78,6 +78,7 @@ export function createApp({ config, services, database, logger, upstream, observ
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
   const gateway = createGatewayHandler(services, upstream, logger, {
     bodyLimitBytes: config.bodyLimitBytes,
+    compiledLimitBytes: config.compiledLimitBytes,
     dbTimeoutMs: config.dbTimeoutMs,
     upstreamApiKey: config.upstream.apiKey,
     rateLimiter,

@@ -2,6 +2,7 @@
 // a bad value stops the process with a message naming every offending variable.
 import { join } from "node:path";
 import { repoRoot } from "@promptreg/embedded-db";
+import { DEFAULT_MAX_COMPILED_BYTES } from "@promptreg/template";
 import { z } from "zod";
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
@@ -21,6 +22,7 @@ const ZEnv = z.object({
   PROMPTREG_PUBLIC_URL: optionalString(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   PROMPTREG_BODY_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(3600),
   PROMPTREG_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  PROMPTREG_COMPILED_LIMIT_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(DEFAULT_MAX_COMPILED_BYTES),
   PROMPTREG_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   PROMPTREG_HEALTH_DB_DOWN_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   PROMPTREG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -58,6 +60,8 @@ export type Config = Readonly<{
   publicUrl: string | undefined;
   bodyUrlTtlSeconds: number;
   bodyLimitBytes: number;
+  /** Largest request the gateway sends upstream once a prompt is compiled (413 above, before building it). */
+  compiledLimitBytes: number;
   /** A request's database work (all of it) must finish within this; past it the request answers 503. */
   dbTimeoutMs: number;
   /** The embedded database unreachable this long makes /healthz answer 503. */
@@ -109,6 +113,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.PROMPTREG_PUBLIC_URL?.replace(/\/+$/, ""),
     bodyUrlTtlSeconds: e.PROMPTREG_BODY_URL_TTL_SECONDS,
     bodyLimitBytes: e.PROMPTREG_BODY_LIMIT_BYTES,
+    compiledLimitBytes: e.PROMPTREG_COMPILED_LIMIT_BYTES,
     dbTimeoutMs: e.PROMPTREG_DB_TIMEOUT_MS,
     healthDbDownMs: e.PROMPTREG_HEALTH_DB_DOWN_MS,
     logLevel: e.PROMPTREG_LOG_LEVEL,

@@ -26,6 +26,7 @@ import type { TRestPromptVersion } from "@promptreg/contracts/rest";
 import {
   compilePrepared,
   compilePrompt,
+  DEFAULT_MAX_COMPILED_BYTES,
   DEFAULT_ENVIRONMENT,
   expandPartials,
   prepareTemplate,
@@ -135,6 +136,12 @@ export interface PromptManagerOptions {
   fallbacks?: Record<string, TPromptBody>;
   /** Observes what the manager does (subscriptions, pushed changes, outages). Must not throw. */
   onEvent?: (event: PromptManagerEvent) => void;
+  /**
+   * Largest compiled body, bytes of JSON: past it `getPromptBody` throws CompiledSizeError before building
+   * it (the size follows from the template's variable counts and the inputs' sizes). Default 4 MiB, as the
+   * gateway's PROMPTREG_COMPILED_LIMIT_BYTES.
+   */
+  maxCompiledBytes?: number;
 }
 
 interface VersionEntry {
@@ -203,6 +210,7 @@ export class PromptManager {
   readonly #outageBackoff: number;
   readonly #fallbackBodies: Record<string, TPromptBody>;
   readonly #onEvent: ((event: PromptManagerEvent) => void) | undefined;
+  readonly #compileOptions: { maxBytes: number };
 
   /** Version id -> version: immutable, kept for the manager's life. */
   readonly #versions = new Map<string, VersionEntry>();
@@ -229,6 +237,7 @@ export class PromptManager {
     this.#outageBackoff = options.outageBackoffMs ?? 2_000;
     this.#fallbackBodies = options.fallbacks ?? {};
     this.#onEvent = options.onEvent;
+    this.#compileOptions = { maxBytes: options.maxCompiledBytes ?? DEFAULT_MAX_COMPILED_BYTES };
     const http = createTransport(
       { url: options.url, apiKey: options.apiKey, fetch: options.fetch, headers: options.headers, timeoutMs: options.timeoutMs ?? 5_000 },
       // Every answer's Date header keeps the watcher's estimate of the server clock current.
@@ -262,6 +271,7 @@ export class PromptManager {
    * the SDK's type (`getPromptBody<ChatCompletionCreateParamsNonStreaming>(…)`); it is not checked.
    *
    * Throws PromptNotFoundError (404), PartialError (a prompt partial cannot be resolved: the gateway's 422),
+   * CompiledSizeError (the body would be larger than `maxCompiledBytes`: the gateway's 413),
    * PromptUnavailableError (outage with nothing to serve), PromptregApiError (e.g. 401), TypeError (bad
    * prompt_id / environment / version_id).
    */
@@ -270,7 +280,7 @@ export class PromptManager {
     if (!this.#started) this.#start();
     const resolved = this.#resolveCached(selection) ?? (await this.#resolveRemote(selection));
     const { version } = resolved;
-    if (!version.hasPartials) return this.#result<TBody>(compilePrepared(version.prepared, request), version, resolved.source);
+    if (!version.hasPartials) return this.#result<TBody>(compilePrepared(version.prepared, request, this.#compileOptions), version, resolved.source);
     try {
       return await this.#compileWithPartials<TBody>(resolved, request);
     } catch (error) {
@@ -278,11 +288,11 @@ export class PromptManager {
       const fallback = error instanceof PromptUnavailableError && resolved.source !== "fallback" ? this.#fallback(selection.promptId) : undefined;
       if (fallback === undefined) throw error;
       this.#emit({ type: "outage", promptId: selection.promptId, error, served: "fallback" });
-      if (!fallback.hasPartials) return this.#result<TBody>(compilePrepared(fallback.prepared, request), fallback, "fallback");
+      if (!fallback.hasPartials) return this.#result<TBody>(compilePrepared(fallback.prepared, request, this.#compileOptions), fallback, "fallback");
       return this.#compileWithPartials<TBody>({ version: fallback, source: "fallback" }, request).catch((inner: unknown) => {
         if (!(inner instanceof PromptUnavailableError)) throw inner;
         // Its own partials cannot be served either: compiled unexpanded, they are reported in `errors`.
-        return this.#result<TBody>(compilePrepared(fallback.prepared, request), fallback, "fallback");
+        return this.#result<TBody>(compilePrepared(fallback.prepared, request, this.#compileOptions), fallback, "fallback");
       });
     }
   }
@@ -576,8 +586,9 @@ export class PromptManager {
         throw error;
       }
     };
-    if (!version.hasPartials) return this.#result<TBody>(compilePrepared(version.prepared, request), version, source);
-    return this.#result<TBody>(compilePrompt(await expandPartials(version.prepared.body, load), request), version, source);
+    if (!version.hasPartials) return this.#result<TBody>(compilePrepared(version.prepared, request, this.#compileOptions), version, source);
+    const expanded = await expandPartials(version.prepared.body, load, { maxTotalLength: this.#compileOptions.maxBytes });
+    return this.#result<TBody>(compilePrompt(expanded, request, this.#compileOptions), version, source);
   }
 }
 
