@@ -3,7 +3,8 @@
 // with the driver (insertMany, the document shape the server writes: a clone of a version the server
 // created, with a fresh _id, number, seq and createdAt) into one "big" prompt, and indexed as the server
 // indexes the versions it creates (the version index, db/version-index.repository.ts); a "small" prompt of
-// 3 versions shows what its neighbours cost it. Another organization gets one prompt per 10 versions
+// 3 versions shows what its neighbours cost it, and a "1k" prompt of 1,000 versions is measured alternately
+// with the big one (paired rows). Another organization gets one prompt per 10 versions
 // (prompt documents inserted the same way), so the prompt list's registry grows too. Baseline in the same
 // run: the same kind of queries sent with the driver directly (including the scan listing sent before the
 // index, last, since on FerretDB it reads the whole collection). FerretDB's RSS is sampled at each level.
@@ -81,6 +82,25 @@ try {
   }
   const model = await versions.findOne({ _id: big.versionId });
   if (!model) throw new Error("the created version is not in the database");
+  // A prompt of 1,000 versions that stays that size: measured alternately with the big prompt at each
+  // level (paired rows below), so both see the same load on a shared machine; their ratio is what the
+  // big prompt's size costs, the registry's size entering neither (every listing read is by _id).
+  const mid = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-mid", tags: ["bench"], promptBody: template });
+  {
+    const docs: VersionDoc[] = Array.from({ length: 999 }, (_, i) => ({
+      ...model,
+      _id: randomUUID(),
+      promptId: mid.id,
+      major: 2,
+      minor: i,
+      seq: i + 2,
+      commitMessage: `mid ${i}`,
+      createdAt: new Date(model.createdAt.getTime() + i + 1),
+    }));
+    await versions.insertMany(docs, { ordered: false });
+    await repos.versionIndex.addStored({ orgId: "default" }, mid.id, docs);
+    await db.collection("prompts").updateOne({ _id: mid.id } as Document, { $set: { versionSeq: 1001 } });
+  }
 
   // In the database: big prompt's versions (1 created by the server + bulk), small prompt's 3.
   let inBig = 1;
@@ -125,7 +145,7 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     const inserted = inBig - from;
     if (inserted > 0) rate = inserted / seconds;
-    insertRows.push([int(target + 3), int(inserted), seconds.toFixed(1), int(inserted / seconds)]);
+    insertRows.push([int(target + 1003), int(inserted), seconds.toFixed(1), int(inserted / seconds)]);
   };
 
   const listBody = (promptId: string, pageSize = 100) => JSON.stringify({ promptId, page: 0, pageSize });
@@ -141,12 +161,22 @@ try {
   // Creating a version: a minor bump of 1.0 of the big prompt (major 1 holds only these; the bulk versions
   // are in majors 2+). The first of a level may ask for the highest minor (a scan on FerretDB); the
   // others know their number from the replica's floor (one insert).
-  const createBody = JSON.stringify({ promptId: big.id, promptVersionId: big.versionId, newMajorVersion: false, commitMessage: "bench", promptBody: template });
-  const create = async () => {
-    const res = await pool.request({ method: "POST", path: "/v1/prompt-2025/update", headers: auth, body: createBody, headersTimeout: 600_000, bodyTimeout: 600_000 });
-    await res.body.arrayBuffer();
-    if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}`);
+  const createOf = (prompt: { id: string; versionId: string }) => {
+    const createBody = JSON.stringify({ promptId: prompt.id, promptVersionId: prompt.versionId, newMajorVersion: false, commitMessage: "bench", promptBody: template });
+    return async () => {
+      const res = await pool.request({ method: "POST", path: "/v1/prompt-2025/update", headers: auth, body: createBody, headersTimeout: 600_000, bodyTimeout: 600_000 });
+      await res.body.arrayBuffer();
+      if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}`);
+    };
   };
+  const create = createOf(big);
+  // Paired: [label, big prompt, 1,000-version prompt], alternated request by request.
+  const pairs: Array<[string, () => Promise<void>, () => Promise<void>]> = [
+    ["REST query/versions, pageSize 50", http("/v1/prompt-2025/query/versions", listBody(big.id, 50)), http("/v1/prompt-2025/query/versions", listBody(mid.id, 50))],
+    ["REST query/total-versions", http("/v1/prompt-2025/query/total-versions", JSON.stringify({ promptId: big.id })), http("/v1/prompt-2025/query/total-versions", JSON.stringify({ promptId: mid.id }))],
+    ["REST create a version (minor bump)", create, createOf(mid)],
+  ];
+  const pairedRows: string[][] = [];
   const listFilter = (promptId: string) => ({ orgId: "default", promptId });
   // Reads by _id first, the scans last: a scan that times out in the server keeps running in FerretDB for
   // a while and would slow whatever is measured right after it.
@@ -232,7 +262,7 @@ try {
     }
     await insertUpTo(level - 3);
     // Counted here, not with countDocuments: on FerretDB that alone is a scan of the whole collection.
-    console.log(`${int(inBig + 3)} versions in the database (load average ${load()}); measuring…`);
+    console.log(`${int(inBig + 1003)} versions in the database, ${int(inBig)} in the big prompt (load average ${load()}); measuring…`);
     const cells = new Map<string, LoadResult>();
     // FerretDB's resident memory while this level is measured (sampled every 200 ms): the index keeps it
     // flat; a count over 1M versions grew it past 12 GB before.
@@ -261,6 +291,20 @@ try {
         skippedCells.set(`${level}:${q.key}`, measured);
         cells.set(q.key, summarize([], 1, 0));
       } else cells.set(q.key, measured);
+    }
+    for (const [label, runBig, runMid] of pairs) {
+      const timesBig: number[] = [];
+      const timesMid: number[] = [];
+      const t1 = performance.now();
+      while (timesBig.length < cellRequests / 2 && performance.now() - t1 < cellSeconds * 2000) {
+        for (const [run, into] of [[runBig, timesBig], [runMid, timesMid]] as const) {
+          const s0 = performance.now();
+          await run();
+          into.push(performance.now() - s0);
+        }
+      }
+      const [b, m] = [summarize(timesBig, 0, 1), summarize(timesMid, 0, 1)];
+      pairedRows.push([label, int(level), `${ms(b.p50, 2)} / ${ms(m.p50, 2)}`, ratio(b.p50 / m.p50), String(timesBig.length)]);
     }
     if (sampler) clearInterval(sampler);
     if (database.pid) rssRows.push([int(level), mb(rssBefore), mb(peakRss), mb(await rssOf(database.pid))]);
@@ -299,6 +343,9 @@ try {
       }),
     ),
   );
+
+  console.log(`\n### Paired, at each level: the big prompt vs a prompt of 1,000 versions, requests alternated (ms, p50 big / p50 1k; ratio)\n`);
+  console.log(table(["query", "level (versions in the big prompt)", "big / 1k-version prompt", "ratio", "n"], pairedRows));
 
   if (rssRows.length > 0) {
     console.log("\n### FerretDB resident memory (MB) while each level was measured\n");
