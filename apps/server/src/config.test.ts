@@ -23,4 +23,12 @@ describe("parseConfig", () => {
     expect(parseConfig({ PROMPTREG_PUBLIC_URL: "https://prompts.example.com/" }).publicUrl).toBe("https://prompts.example.com");
     expect(() => parseConfig({ PROMPTREG_PUBLIC_URL: "ftp://x" })).toThrow(/PROMPTREG_PUBLIC_URL/);
   });
+
+  it("reads the signing secrets as a list: the first signs, all verify", () => {
+    const [a, b] = ["a".repeat(32), "b".repeat(40)];
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: a }).signingSecrets).toEqual([a]);
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: ` ${a} , ${b},` }).signingSecrets).toEqual([a, b]);
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: "" }).signingSecrets).toBeUndefined();
+    expect(() => parseConfig({ PROMPTREG_SIGNING_SECRET: `${a},short` })).toThrow(/PROMPTREG_SIGNING_SECRET\.1: each secret must be at least 32 characters/);
+  });
 });

@@ -18,7 +18,10 @@ const ZEnv = z.object({
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a plain database name").default("promptreg"),
   PROMPTREG_DATA_DIR: z.string().min(1).default(join(repoRoot, ".data")),
   PROMPTREG_API_KEY: optionalString(z.string().min(16, "must be at least 16 characters")),
-  PROMPTREG_SIGNING_SECRET: optionalString(z.string().min(32, "must be at least 32 characters")),
+  PROMPTREG_SIGNING_SECRET: z
+    .preprocess(emptyAsUndefined, z.string().optional())
+    .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined))
+    .pipe(z.array(z.string().min(32, "each secret must be at least 32 characters")).min(1).max(10, "at most 10 secrets").optional()),
   PROMPTREG_PUBLIC_URL: optionalString(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   PROMPTREG_BODY_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(3600),
   PROMPTREG_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
@@ -56,7 +59,8 @@ export type Config = Readonly<{
   mongodbDb: string;
   dataDir: string;
   bootstrapApiKey: string | undefined;
-  signingSecret: string | undefined;
+  /** Body-URL signing secrets: the first signs, all verify. Unset: one generated and kept in the database. */
+  signingSecrets: readonly string[] | undefined;
   publicUrl: string | undefined;
   bodyUrlTtlSeconds: number;
   bodyLimitBytes: number;
@@ -109,7 +113,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mongodbDb: e.MONGODB_DB,
     dataDir: e.PROMPTREG_DATA_DIR,
     bootstrapApiKey: e.PROMPTREG_API_KEY,
-    signingSecret: e.PROMPTREG_SIGNING_SECRET,
+    signingSecrets: e.PROMPTREG_SIGNING_SECRET && Object.freeze(e.PROMPTREG_SIGNING_SECRET),
     publicUrl: e.PROMPTREG_PUBLIC_URL?.replace(/\/+$/, ""),
     bodyUrlTtlSeconds: e.PROMPTREG_BODY_URL_TTL_SECONDS,
     bodyLimitBytes: e.PROMPTREG_BODY_LIMIT_BYTES,

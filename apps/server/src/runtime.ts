@@ -39,10 +39,10 @@ export async function startServer(config: Config, logger = createLogger(config.l
     database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
     const repositories = createRepositories(database.db, { dbTimeoutMs: config.dbTimeoutMs });
     await ensureIndexes(repositories);
-    const signingSecret = config.signingSecret ?? (await repositories.settings.sharedSecret("body-url-signing-secret"));
+    const signingSecrets = config.signingSecrets ?? [await repositories.settings.sharedSecret("body-url-signing-secret")];
     const services = createServices(repositories, {
       bootstrapApiKey: config.bootstrapApiKey,
-      signingSecret,
+      signingSecrets,
       bodyUrlTtlSeconds: config.bodyUrlTtlSeconds,
       ...config.cache,
     });

@@ -19,7 +19,8 @@ export { BODY_URL_PATH, type BodyUrlSigner } from "./body-urls.js";
 
 export interface ServicesOptions {
   bootstrapApiKey: string | undefined;
-  signingSecret: string;
+  /** The first signs body URLs, all verify (rotation). */
+  signingSecrets: readonly string[];
   bodyUrlTtlSeconds: number;
   pointerTtlMs: number;
   versionCacheSize: number;
@@ -31,7 +32,7 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
   const lookup = createVersionLookup(repos);
   const resolvedCache = createResolvedCache(events, { ttlMs: options.pointerTtlMs, maxEntries: options.versionCacheSize });
   const environments = createEnvironmentsService(repos, lookup, events, resolvedCache);
-  const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
+  const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecrets, options.bodyUrlTtlSeconds);
   return {
     events,
     bodyUrls,
