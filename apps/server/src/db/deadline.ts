@@ -14,6 +14,7 @@
 // Work a request starts that must outlive it (releasing a lock, an index backfill) runs in
 // `outsideRequestDeadline`.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { setMaxListeners } from "node:events";
 import type { Collection, Db, Document } from "mongodb";
 
 interface RequestDeadline {
@@ -46,6 +47,9 @@ export function remainingMs(): number | undefined {
 function deadlineSignal(deadline: RequestDeadline, remaining: number): AbortSignal {
   if (deadline.signal === undefined || deadline.signalAt !== deadline.at) {
     deadline.signal = AbortSignal.timeout(Math.max(1, Math.ceil(remaining)));
+    // Every operation of the request listens to it while it runs (a listing reads up to 16 chunks at once):
+    // more than Node's default of 10 is expected, and they end with the request.
+    setMaxListeners(0, deadline.signal);
     deadline.signalAt = deadline.at;
   }
   return deadline.signal;
