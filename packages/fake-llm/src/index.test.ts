@@ -110,7 +110,7 @@ describe("command line", () => {
     const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
     const child = spawn(process.execPath, [cli, "0", "--stream-chunks", "20", "--stream-ms", "200"], { stdio: ["ignore", "pipe", "inherit"] });
     try {
-      const [line] = (await once(child.stdout!, "data")) as [Buffer];
+      const [line] = (await once(child.stdout, "data")) as [Buffer];
       const url = /listening on (http:\/\/\S+)/.exec(line.toString())![1]!;
       const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", stream: true, messages: [] }) });
       expect(res.headers.get("content-type")).toBe("text/event-stream");
