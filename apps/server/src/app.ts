@@ -8,7 +8,7 @@ import helmet from "helmet";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
-import type { UpstreamClient } from "./gateway/upstream.js";
+import type { ProviderRouter } from "./gateway/providers/router.js";
 import { createDashboardRouter } from "./http/dashboard.js";
 import { requireBearerToken } from "./http/bearer-token.js";
 import { createNotFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
@@ -27,7 +27,8 @@ export interface AppDependencies {
   services: Services;
   database: Pick<DatabaseConnection, "ping">;
   logger: Logger;
-  upstream: UpstreamClient;
+  /** The gateway's way to the LLM providers (routing, fallbacks, translation). */
+  providers: ProviderRouter;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
 }
@@ -60,7 +61,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, providers, observability }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -73,9 +74,8 @@ export function createApp({ config, services, database, logger, upstream, observ
 
   // The gateway first, ahead of every middleware: it is the hot path of our users' LLM calls, reads its
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
-  const gateway = createGatewayHandler(services, upstream, logger, {
+  const gateway = createGatewayHandler(services, providers, logger, {
     bodyLimitBytes: config.bodyLimitBytes,
-    upstreamApiKey: config.upstream.apiKey,
     rateLimiter,
     corsOrigins: config.corsOrigins,
   });
@@ -90,7 +90,7 @@ export function createApp({ config, services, database, logger, upstream, observ
   // Browsers of the configured origins only; none by default (the dashboard is served same-origin).
   const corsHeaders = cors({
     origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
-    exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "retry-after", "date"],
+    exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "x-prompt-provider", "x-prompt-model", "retry-after", "date"],
     maxAge: 600,
   });
   app.use(securityHeaders, corsHeaders);

@@ -85,7 +85,8 @@ export interface ProviderObserver {
   complete(provider: string, status: number, seconds: number): void;
 }
 
-const isTimeout = (error: unknown) =>
+/** undici's timeouts: no headers in time, a body silent too long, no connection in time. */
+export const isUpstreamTimeout = (error: unknown) =>
   error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
 
 const retryable = (status: number) => status === 429 || status >= 500;
@@ -268,12 +269,12 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
           breaker.release();
           throw error;
         }
-        const timeout = isTimeout(error);
+        const timeout = isUpstreamTimeout(error);
         record(timeout ? "timeout" : "unreachable", since);
         breaker.failure();
         lastError = timeout
           ? { kind: "error", outcome: "timeout", message: `provider ${member.provider} did not answer within ${settings.timeoutMs} ms`, member }
-          : { kind: "error", outcome: "unreachable", message: `could not reach provider ${member.provider}`, detail: describe(error), member };
+          : { kind: "error", outcome: "unreachable", message: `could not reach the upstream provider (${member.provider})`, detail: describe(error), member };
         continue;
       }
 
@@ -308,9 +309,9 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
           breaker.release();
           throw error;
         }
-        record(isTimeout(error) ? "timeout" : "unreachable", since);
+        record(isUpstreamTimeout(error) ? "timeout" : "unreachable", since);
         breaker.failure();
-        lastError = { kind: "error", outcome: isTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member };
+        lastError = { kind: "error", outcome: isUpstreamTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member };
         continue;
       }
       const ms = record(status, since);
@@ -350,9 +351,9 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
       try {
         first = await events.next();
       } catch (error) {
-        record(isTimeout(error) ? "timeout" : "unreachable", since);
+        record(isUpstreamTimeout(error) ? "timeout" : "unreachable", since);
         breaker.failure();
-        return { kind: "failure", failure: { kind: "error", outcome: isTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member } };
+        return { kind: "failure", failure: { kind: "error", outcome: isUpstreamTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member } };
       }
       if (!first.done && (first.value.event === "error" || first.value.data.includes('"type":"error"'))) {
         let parsed: unknown;
@@ -404,9 +405,9 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
     try {
       raw = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
-      record(isTimeout(error) ? "timeout" : "unreachable", since);
+      record(isUpstreamTimeout(error) ? "timeout" : "unreachable", since);
       breaker.failure();
-      return { kind: "failure", failure: { kind: "error", outcome: isTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member } };
+      return { kind: "failure", failure: { kind: "error", outcome: isUpstreamTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member } };
     }
     const ms = record(status, since);
     observer?.complete(member.provider, status, ms / 1000);

@@ -35,7 +35,7 @@ export class SseParser {
         next = this.buffer[cr + 1] === "\n" ? cr + 2 : cr + 1;
       } else {
         end = lf!;
-        next = lf! + 1;
+        next = lf + 1;
       }
       this.line(this.buffer.slice(start, end), events);
       start = next;
