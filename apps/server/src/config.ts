@@ -135,7 +135,12 @@ function readProvidersFile(path: string): { file?: TProvidersFile; problems: str
   }
   const parsed = ZProvidersFile.safeParse(raw ?? {});
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((issue) => `PROMPTREG_PROVIDERS_FILE (${path}) ${issue.path.join(".") || "(top level)"}: ${issue.message}`) };
+    const problems = parsed.error.issues.map((issue) => {
+      // A bad provider name is reported by Zod as "Invalid key in record", its reason one level down.
+      const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return `PROMPTREG_PROVIDERS_FILE (${path}) ${issue.path.join(".") || "(top level)"}: ${message}`;
+    });
+    return { problems };
   }
   return { file: parsed.data, problems: [] };
 }
