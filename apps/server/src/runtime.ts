@@ -55,7 +55,9 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const observability = createObservability(logger, metrics);
     const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability }));
     answerClientErrorsAsJson(server);
-    server.listen(config.port, config.host);
+    // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
+    // and a dropped SYN costs the caller a 1-s retransmit).
+    server.listen({ port: config.port, host: config.host, backlog: 4096 });
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
