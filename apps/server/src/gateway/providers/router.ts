@@ -274,7 +274,7 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
         breaker.failure();
         lastError = timeout
           ? { kind: "error", outcome: "timeout", message: `provider ${member.provider} did not answer within ${settings.timeoutMs} ms`, member }
-          : { kind: "error", outcome: "unreachable", message: `could not reach the upstream provider (${member.provider})`, detail: describe(error), member };
+          : { kind: "error", outcome: "unreachable", message: `could not reach the upstream provider "${member.provider}"`, detail: describe(error), member };
         continue;
       }
 
