@@ -338,7 +338,7 @@ describe("fallback chains", () => {
 
 describe("circuit breaker", () => {
   it("after N consecutive failures the provider is skipped for the cool-down, then probed again; /metrics shows it", async () => {
-    const breaking = await startTestServer({ ...env(), PROMPTREG_PROVIDERS_FILE: writeProviders("breaker: { failureThreshold: 2, cooldownMs: 400 }"), MONGODB_DB: server.dbName });
+    const breaking = await startTestServer({ ...env(), PROMPTREG_PROVIDERS_FILE: writeProviders("breaker: { failureThreshold: 2, cooldownMs: 5000 }"), MONGODB_DB: server.dbName });
     const client = new OpenAI({ apiKey: ADMIN_KEY, baseURL: `${breaking.url}/v1`, maxRetries: 0 });
     const create = (body: Record<string, unknown>) => client.chat.completions.create(body as never).withResponse() as unknown as Promise<{ data: Completion; response: Response }>;
     try {
@@ -360,11 +360,12 @@ describe("circuit breaker", () => {
       expect(alone.code).toBe("provider_unavailable");
       expect(Number(alone.headers?.get("retry-after"))).toBeGreaterThanOrEqual(1);
 
+      // Past the cool-down (5 s: long enough that a loaded machine does not reach it before the checks above).
       groq.reset();
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       let served: string | null = null;
       while (Date.now() < deadline && served !== "groq") {
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 250));
         served = (await create({ prompt_id: promptId, inputs, model: chain })).response.headers.get("x-prompt-provider");
       }
       expect(served).toBe("groq");

@@ -166,40 +166,46 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
     // another provider uses that provider's configured key, never the caller's.
     const keyOwner = chain[0]!.provider;
 
-    let budget = config.retryAfterBudgetMs;
-    let failure: Failure | undefined;
-    let queue = chain;
-    for (let round = 0; round < 3; round++) {
-      for (const member of queue) {
-        const runtime = runtimes.get(member.provider)!;
-        if (!runtime.breaker.allow()) {
-          report.attempts.push({ provider: member.provider, model: member.model, outcome: "circuit_open", durationMs: 0 });
-          observer?.attempt(member.provider, "circuit_open", 0);
-          failure = { kind: "error", outcome: "circuit_open", message: `provider ${member.provider} is failing and skipped for a while`, member, retryInMs: runtime.breaker.retryInMs() };
-          continue;
+    try {
+      let budget = config.retryAfterBudgetMs;
+      let failure: Failure | undefined;
+      let queue = chain;
+      for (let round = 0; round < 3; round++) {
+        for (const member of queue) {
+          const runtime = runtimes.get(member.provider)!;
+          if (!runtime.breaker.allow()) {
+            report.attempts.push({ provider: member.provider, model: member.model, outcome: "circuit_open", durationMs: 0 });
+            observer?.attempt(member.provider, "circuit_open", 0);
+            failure = { kind: "error", outcome: "circuit_open", message: `provider ${member.provider} is failing and skipped for a while`, member, retryInMs: runtime.breaker.retryInMs() };
+            continue;
+          }
+          const input: CallInput = {
+            body: call.body,
+            raw: call.raw,
+            accept: call.accept,
+            callerAuthorization: member.provider === keyOwner ? call.callerAuthorization : undefined,
+            orgHeaders: config.forwardOpenAiOrgHeaders && runtime.settings.type === "openai" ? call.orgHeaders : {},
+          };
+          const result = await attempt(runtime, member, input, call.signal, report, started);
+          if (result.kind === "answer") {
+            settleWhenRead(result.answer, report, done);
+            return result.answer;
+          }
+          failure = result.failure;
         }
-        const input: CallInput = {
-          body: call.body,
-          raw: call.raw,
-          accept: call.accept,
-          callerAuthorization: member.provider === keyOwner ? call.callerAuthorization : undefined,
-          orgHeaders: config.forwardOpenAiOrgHeaders && runtime.settings.type === "openai" ? call.orgHeaders : {},
-        };
-        const result = await attempt(runtime, member, input, call.signal, report, started);
-        if (result.kind === "answer") {
-          settleWhenRead(result.answer, report, done);
-          return result.answer;
-        }
-        failure = result.failure;
+        // The chain ran out. A short Retry-After on its last answer is worth waiting for, within the budget.
+        const wait = failure?.kind === "answer" ? failure.retryAfterMs : undefined;
+        if (failure?.kind !== "answer" || wait === undefined || wait > budget || !retryable(failure.status)) break;
+        budget -= wait;
+        await sleep(wait, undefined, { signal: call.signal });
+        queue = [failure.member];
       }
-      // The chain ran out. A short Retry-After on its last answer is worth waiting for, within the budget.
-      const wait = failure?.kind === "answer" ? failure.retryAfterMs : undefined;
-      if (failure?.kind !== "answer" || wait === undefined || wait > budget || !retryable(failure.status)) break;
-      budget -= wait;
-      await sleep(wait, undefined, { signal: call.signal });
-      queue = [failure.member];
+      return finish(failure!, report, done);
+    } catch (error) {
+      // The caller hung up (or something failed) mid-chain: the report is final as it is.
+      done();
+      throw error;
     }
-    return finish(failure!, report, done);
   }
 
   /** Hooks the report's settling to the answer's end. */
@@ -255,6 +261,8 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
       try {
         outgoing = prepareCall(settings, member, baseUrl, input);
       } catch (error) {
+        // Nothing was sent: a half-open breaker's probe slot is free again.
+        breaker.release();
         if (!(error instanceof TranslationError)) throw error;
         record("unsupported", performance.now());
         return { kind: "failure", failure: { kind: "error", outcome: "unsupported", message: `${error.message} (provider ${member.provider})`, member } };
