@@ -3,7 +3,7 @@
 // The SDK lives in a virtualenv under .cache/ (`.ci/run` makes it; this test makes it too when missing).
 // Without Python on the machine the test is skipped, loudly.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "@promptreg/embedded-db";
@@ -28,7 +28,9 @@ function systemPython(): string | undefined {
   return undefined;
 }
 
-const found = systemPython();
+// The virtualenv's own python needs nothing from the environment (turbo passes few variables through); the
+// system's is only needed to make the virtualenv.
+const found = existsSync(python) ? python : systemPython();
 if (!found) {
   console.warn("\n!!! python-sdk.test.ts SKIPPED: no python3 on this machine, so the OpenAI Python SDK was not tried against the gateway !!!\n");
 }
@@ -43,7 +45,7 @@ function ensureVenv(): void {
     }
   };
   if (installed()) return;
-  execFileSync(found!, ["-m", "venv", venv], { stdio: "inherit" });
+  execFileSync(found === python ? (systemPython() ?? python) : found!, ["-m", "venv", venv], { stdio: "inherit" });
   execFileSync(join(venv, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { stdio: "inherit", timeout: 300_000 });
 }
 
