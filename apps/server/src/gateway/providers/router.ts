@@ -374,7 +374,9 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
           const errorStatus = statusOfStreamError(parsed);
           record(errorStatus, since);
           await response.body.dump().catch(() => undefined);
+          // The provider answered: only its own failures count against it (a half-open probe ends either way).
           if (errorStatus >= 500) breaker.failure();
+          else breaker.success();
           const failure = new AnthropicStreamError(parsed, errorStatus);
           const body = Buffer.from(JSON.stringify(toOpenAiError(failure.body, errorStatus)));
           const answer = { kind: "answer" as const, status: toOpenAiStatus(errorStatus), headers: { ...headers, "content-type": "application/json" }, body, retryAfterMs: undefined, member };
