@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromAnthropicMessage, sseEvents, StreamCutError, toAnthropicRequest, toOpenAiError, toOpenAiStatus, translateAnthropicStream, TranslationError, type AnthropicCallContext } from "./anthropic.js";
+import { SseParser } from "./sse.js";
+import { fromAnthropicMessage, sseEvents, StreamCutError, translateAnthropicBody, toAnthropicRequest, toOpenAiError, toOpenAiStatus, translateAnthropicStream, TranslationError, type AnthropicCallContext } from "./anthropic.js";
 
 const options = { model: "claude-sonnet-4", defaultMaxTokens: 4096 };
 const translate = (request: Record<string, unknown>) => toAnthropicRequest(request, options);
@@ -225,7 +226,11 @@ async function run(chunks: string[], context: Partial<AnthropicCallContext> = {}
   const error = await (async () => {
     for await (const chunk of translateAnthropicStream(sseEvents(chunks), ctx, { usage: (u) => (usage = u) })) out.push(chunk);
   })().catch((e: unknown) => e);
-  const events = out.map((c) => c.replace(/^data: /, "").trim());
+  const events = out
+    .join("")
+    .split("\n\n")
+    .filter((e) => e !== "")
+    .map((e) => e.replace(/^data: /, ""));
   const parsed = events.filter((e) => e !== "[DONE]").map((e) => JSON.parse(e) as Record<string, any>);
   return { raw: out, events, parsed, usage, error };
 }
@@ -298,6 +303,28 @@ describe("Anthropic event stream -> chat.completion.chunk stream", () => {
     expect(error).toBeUndefined();
     expect(events).not.toContain("[DONE]");
     expect(parsed.at(-1)).toEqual({ error: { message: "Overloaded", type: "server_error", code: "overloaded_error", param: null } });
+  });
+
+  it("translates a body a network read at a time into one write per read (what the router uses)", async () => {
+    const reads = sse(
+      [
+        start,
+        ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "a" } }],
+        ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "b" } }],
+        ...stop("end_turn"),
+      ],
+      40,
+    );
+    const parser = new SseParser();
+    const first = parser.push(reads[0]!);
+    const writes: string[] = [];
+    for await (const w of translateAnthropicBody(first, parser, reads.slice(1), { jsonTool: undefined, stream: true, includeUsage: false })) writes.push(w);
+    expect(writes.length).toBeLessThan(reads.length);
+    const text = writes.join("");
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect([...text.matchAll(/"content":"(\w)"/g)].map((m) => m[1])).toEqual(["a", "b"]);
+    const cut = translateAnthropicBody([], new SseParser(), reads.slice(0, 3), { jsonTool: undefined, stream: true, includeUsage: false });
+    await expect((async () => { for await (const _ of cut) void _; })()).rejects.toBeInstanceOf(StreamCutError);
   });
 
   it("throws StreamCutError after what it had when the stream ends without message_stop", async () => {

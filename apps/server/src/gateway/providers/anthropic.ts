@@ -346,105 +346,145 @@ export interface StreamObserver {
 }
 
 /**
- * Anthropic's event stream -> OpenAI `chat.completion.chunk` events, as SSE text, ending `data: [DONE]`.
- * `events` is the parsed stream (the first events may have been read already to see whether the call
- * began: pass them in `first`). An `error` event mid-stream becomes an OpenAI-shaped error event (the SDKs
- * raise it) and ends the stream; a stream that ends without `message_stop` throws StreamCutError after what
- * it had, so the caller's relay can say so.
+ * Anthropic's events -> OpenAI `chat.completion.chunk` events, as SSE text, ending `data: [DONE]`. Synchronous
+ * and incremental: `event()` takes one Anthropic event and returns the SSE text it becomes ("" for none), so
+ * all the events of one network read are translated into one write (an async step per event would cost
+ * more than the translation). An `error` event becomes an OpenAI-shaped error event (the SDKs raise it) and
+ * ends the stream; `done` says the stream is over (message_stop or error): a source that ends before that
+ * was cut mid-way.
  */
-export async function* translateAnthropicStream(events: AsyncIterable<SseEvent>, context: AnthropicCallContext, observer: StreamObserver = {}): AsyncGenerator<string> {
-  let id = "msg_unknown";
-  let model: unknown = null;
-  const created = nowSeconds();
-  let inputUsage: Json = {};
-  let outputTokens = 0;
-  let stopReason: unknown = null;
+export class AnthropicStreamTranslator {
+  done = false;
+  private id = "msg_unknown";
+  private model: unknown = null;
+  private readonly created = nowSeconds();
+  private inputUsage: Json = {};
+  private outputTokens = 0;
+  private stopReason: unknown = null;
   /** Anthropic block index -> OpenAI tool call index (text blocks have none). */
-  const toolIndex = new Map<number, number>();
-  const jsonBlocks = new Set<number>();
-  let tools = 0;
-  const usageField = context.includeUsage ? { usage: null } : {};
-  const chunk = (delta: Json, finish: string | null = null) =>
-    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...usageField })}\n\n`;
+  private readonly toolIndex = new Map<number, number>();
+  private readonly jsonBlocks = new Set<number>();
+  private tools = 0;
+  private readonly usageField: { usage?: null };
 
-  for await (const event of events) {
+  constructor(
+    private readonly context: AnthropicCallContext,
+    private readonly observer: StreamObserver = {},
+  ) {
+    this.usageField = context.includeUsage ? { usage: null } : {};
+  }
+
+  private chunk(delta: Json, finish: string | null = null): string {
+    return `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...this.usageField })}\n\n`;
+  }
+
+  event(event: SseEvent): string {
+    if (this.done) return "";
     let data: Json;
     try {
       data = JSON.parse(event.data) as Json;
     } catch {
-      continue; // not JSON: nothing Anthropic documents; skip rather than fail the answer
+      return ""; // not JSON: nothing Anthropic documents; skip rather than fail the answer
     }
     switch (data["type"] ?? event.event) {
       case "message_start": {
         const message = isObject(data["message"]) ? data["message"] : {};
-        if (typeof message["id"] === "string") id = message["id"];
-        model = message["model"] ?? null;
+        if (typeof message["id"] === "string") this.id = message["id"];
+        this.model = message["model"] ?? null;
         if (isObject(message["usage"])) {
-          inputUsage = message["usage"];
-          if (typeof inputUsage["output_tokens"] === "number") outputTokens = inputUsage["output_tokens"];
+          this.inputUsage = message["usage"];
+          if (typeof this.inputUsage["output_tokens"] === "number") this.outputTokens = this.inputUsage["output_tokens"];
         }
-        yield chunk({ role: "assistant", content: "" });
-        break;
+        return this.chunk({ role: "assistant", content: "" });
       }
       case "content_block_start": {
         const block = isObject(data["content_block"]) ? data["content_block"] : {};
         const index = Number(data["index"]);
         if (block["type"] === "tool_use") {
-          if (context.jsonTool && block["name"] === context.jsonTool) {
-            jsonBlocks.add(index);
-          } else {
-            toolIndex.set(index, tools);
-            yield chunk({ tool_calls: [{ index: tools, id: block["id"], type: "function", function: { name: block["name"], arguments: "" } }] });
-            tools++;
+          if (this.context.jsonTool && block["name"] === this.context.jsonTool) {
+            this.jsonBlocks.add(index);
+            return "";
           }
-        } else if (block["type"] === "text" && typeof block["text"] === "string" && block["text"] !== "") {
-          yield chunk({ content: block["text"] });
+          this.toolIndex.set(index, this.tools);
+          return this.chunk({ tool_calls: [{ index: this.tools++, id: block["id"], type: "function", function: { name: block["name"], arguments: "" } }] });
         }
-        break;
+        if (block["type"] === "text" && typeof block["text"] === "string" && block["text"] !== "") return this.chunk({ content: block["text"] });
+        return "";
       }
       case "content_block_delta": {
         const delta = isObject(data["delta"]) ? data["delta"] : {};
         const index = Number(data["index"]);
-        if (delta["type"] === "text_delta" && typeof delta["text"] === "string") {
-          yield chunk({ content: delta["text"] });
-        } else if (delta["type"] === "input_json_delta" && typeof delta["partial_json"] === "string") {
-          if (jsonBlocks.has(index)) {
-            if (delta["partial_json"] !== "") yield chunk({ content: delta["partial_json"] });
-          } else {
-            const call = toolIndex.get(index);
-            if (call !== undefined && delta["partial_json"] !== "") yield chunk({ tool_calls: [{ index: call, function: { arguments: delta["partial_json"] } }] });
-          }
+        if (delta["type"] === "text_delta" && typeof delta["text"] === "string") return this.chunk({ content: delta["text"] });
+        if (delta["type"] === "input_json_delta" && typeof delta["partial_json"] === "string" && delta["partial_json"] !== "") {
+          if (this.jsonBlocks.has(index)) return this.chunk({ content: delta["partial_json"] });
+          const call = this.toolIndex.get(index);
+          if (call !== undefined) return this.chunk({ tool_calls: [{ index: call, function: { arguments: delta["partial_json"] } }] });
         }
         // thinking_delta, signature_delta, citations_delta: nothing in OpenAI's chunk for them.
-        break;
+        return "";
       }
       case "message_delta": {
         const delta = isObject(data["delta"]) ? data["delta"] : {};
-        if (delta["stop_reason"] !== undefined) stopReason = delta["stop_reason"];
+        if (delta["stop_reason"] !== undefined) this.stopReason = delta["stop_reason"];
         const usage = isObject(data["usage"]) ? data["usage"] : {};
-        if (typeof usage["output_tokens"] === "number") outputTokens = usage["output_tokens"];
+        if (typeof usage["output_tokens"] === "number") this.outputTokens = usage["output_tokens"];
         // Newer API versions repeat the input counts here; take them when they come.
         for (const key of ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"]) {
-          if (typeof usage[key] === "number") inputUsage = { ...inputUsage, [key]: usage[key] };
+          if (typeof usage[key] === "number") this.inputUsage = { ...this.inputUsage, [key]: usage[key] };
         }
-        break;
+        return "";
       }
       case "message_stop": {
-        yield chunk({}, finishReason(stopReason, context));
-        const usage = toOpenAiUsage({ ...inputUsage, output_tokens: outputTokens })!;
-        observer.usage?.(usage);
-        if (context.includeUsage) yield `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`;
-        yield "data: [DONE]\n\n";
-        return;
+        this.done = true;
+        let out = this.chunk({}, finishReason(this.stopReason, this.context));
+        const usage = toOpenAiUsage({ ...this.inputUsage, output_tokens: this.outputTokens })!;
+        this.observer.usage?.(usage);
+        if (this.context.includeUsage) out += `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage })}\n\n`;
+        return `${out}data: [DONE]\n\n`;
       }
-      case "error": {
+      case "error":
         // Mid-stream failure (e.g. overloaded): the status is long sent, so it goes as an error event.
-        yield `data: ${JSON.stringify(toOpenAiError(data, statusOfStreamError(data)))}\n\n`;
-        return;
-      }
+        this.done = true;
+        return `data: ${JSON.stringify(toOpenAiError(data, statusOfStreamError(data)))}\n\n`;
       default:
-        break; // ping, and event types added later
+        return ""; // ping, and event types added later
     }
+  }
+}
+
+/** The translation of a stream of parsed events, one string per event that becomes something. */
+export async function* translateAnthropicStream(events: AsyncIterable<SseEvent>, context: AnthropicCallContext, observer: StreamObserver = {}): AsyncGenerator<string> {
+  const translator = new AnthropicStreamTranslator(context, observer);
+  for await (const event of events) {
+    const out = translator.event(event);
+    if (out) yield out;
+    if (translator.done) return;
+  }
+  throw new StreamCutError("the provider's stream ended before message_stop");
+}
+
+/**
+ * The translation of Anthropic's SSE body, one string per network read: `first` are the events already
+ * parsed (the router reads up to the first to see whether the call began), `parser` holds what is left of
+ * a partial line, `rest` the body's remaining reads.
+ */
+export async function* translateAnthropicBody(
+  first: SseEvent[],
+  parser: SseParser,
+  rest: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  context: AnthropicCallContext,
+  observer: StreamObserver = {},
+): AsyncGenerator<string> {
+  const translator = new AnthropicStreamTranslator(context, observer);
+  let out = "";
+  for (const event of first) out += translator.event(event);
+  if (out) yield out;
+  if (translator.done) return;
+  for await (const chunk of rest) {
+    out = "";
+    for (const event of parser.push(chunk)) out += translator.event(event);
+    if (out) yield out;
+    if (translator.done) return;
   }
   throw new StreamCutError("the provider's stream ended before message_stop");
 }

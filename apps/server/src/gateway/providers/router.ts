@@ -13,11 +13,10 @@ import type { ProviderSettings, ProvidersConfig } from "../../config.js";
 import {
   AnthropicStreamError,
   fromAnthropicMessage,
-  sseEvents,
   statusOfStreamError,
   toOpenAiError,
   toOpenAiStatus,
-  translateAnthropicStream,
+  translateAnthropicBody,
   TranslationError,
   type AnthropicCallContext,
 } from "./anthropic.js";
@@ -25,7 +24,7 @@ import { ANTHROPIC_RELAYED_HEADERS, OPENAI_RELAYED_HEADERS, prepareCall, type Ca
 import { CircuitBreaker, type BreakerState } from "./breaker.js";
 import type { AttemptOutcome, CallReport, CallUsage } from "./call-report.js";
 import { parseRoute, type RouteMember } from "./route.js";
-import type { SseEvent } from "./sse.js";
+import { SseParser, type SseEvent } from "./sse.js";
 
 export type { CallReport } from "./call-report.js";
 
@@ -354,19 +353,25 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
     if (status < 300 && context.stream) {
       // Read up to the first event: an `error` before the answer began is a failed attempt the chain can
       // pass over (nothing has reached the caller yet).
-      const events = sseEvents(response.body)[Symbol.asyncIterator]();
-      let first: IteratorResult<SseEvent>;
+      const reads = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const parser = new SseParser();
+      let firstEvents: SseEvent[] = [];
       try {
-        first = await events.next();
+        while (firstEvents.length === 0) {
+          const read = await reads.next();
+          if (read.done) break;
+          firstEvents = parser.push(read.value);
+        }
       } catch (error) {
         record(isUpstreamTimeout(error) ? "timeout" : "unreachable", since);
         breaker.failure();
         return { kind: "failure", failure: { kind: "error", outcome: isUpstreamTimeout(error) ? "timeout" : "unreachable", message: `provider ${member.provider} broke off its answer`, detail: describe(error), member } };
       }
-      if (!first.done && (first.value.event === "error" || first.value.data.includes('"type":"error"'))) {
+      const first = firstEvents[0];
+      if (first !== undefined && (first.event === "error" || first.data.includes('"type":"error"'))) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(first.value.data);
+          parsed = JSON.parse(first.data);
         } catch {
           parsed = undefined;
         }
@@ -388,23 +393,8 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
       const ms = record(status, since);
       breaker.success();
       serving(report, member, ms);
-      const rest: AsyncIterable<SseEvent> = {
-        [Symbol.asyncIterator]: () => {
-          let pending: IteratorResult<SseEvent> | undefined = first;
-          return {
-            next: () => {
-              if (pending) {
-                const value = pending;
-                pending = undefined;
-                return Promise.resolve(value);
-              }
-              return events.next();
-            },
-            return: (value?: unknown) => events.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
-          };
-        },
-      };
-      const translated = translateAnthropicStream(rest, context, { usage: (u) => (report.usage = u) });
+      const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => reads };
+      const translated = translateAnthropicBody(firstEvents, parser, rest, context, { usage: (u) => (report.usage = u) });
       return {
         kind: "answer",
         answer: { status, headers: { ...headers, "content-type": "text/event-stream; charset=utf-8" }, body: undefined, stream: observeTranslatedStream(translated, report, member.provider, callStart, since, response.body), report },
