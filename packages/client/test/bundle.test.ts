@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -176,4 +177,25 @@ describe("the built package", () => {
     for (const resource of ["prompts", "versions", "environments", "apiKeys", "organizations"]) expect(declarations).toContain(`    ${resource}: `);
     expect(declarations).toMatch(/type TrpcContext = object;/);
   });
+
+  // A Node project: @types/node, no DOM lib. The package's own declarations must check there (tRPC's, which
+  // name DOM's RequestInfo, are not ours to fix: with skipLibCheck false such a project adds the DOM lib).
+  it("its declarations check in a Node project without the DOM lib, strict and with skipLibCheck false", () => {
+    const program = ts.createProgram([join(dist, "index.d.ts")], {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2023,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      lib: ["lib.es2023.d.ts"],
+      types: ["node"],
+      typeRoots: [join(root, "node_modules/@types")],
+    });
+    const ours = ts
+      .getPreEmitDiagnostics(program)
+      .filter((diagnostic) => diagnostic.file?.fileName.startsWith(dist))
+      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+    expect(ours).toEqual([]);
+  }, 120_000);
 });
