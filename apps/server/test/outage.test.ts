@@ -130,3 +130,4 @@ describe("frozen database", () => {
     expect(listed.body.data.at(-1).id).toBe(versionId);
   });
 });
+

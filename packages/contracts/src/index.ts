@@ -6,5 +6,6 @@ export * from "./gateway.js";
 export * from "./health.js";
 export * from "./prompt-body.js";
 export * from "./prompts.js";
+export * from "./providers.js";
 export * from "./template.js";
 export * from "./versions.js";

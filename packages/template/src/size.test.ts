@@ -3,7 +3,7 @@ import { compilePrepared, compilePrompt, prepareTemplate } from "./compile.js";
 import { expandPartials } from "./partials.js";
 import { CompiledSizeError, DEFAULT_MAX_COMPILED_BYTES, jsonTextBytes } from "./size.js";
 
-const body = (content: string) => ({ model: "m", messages: [{ role: "user", content }] });
+const body = (content: string) => ({ model: "m", messages: [{ role: "user" as const, content }] });
 const repeated = (n: number) => Array.from({ length: n }, () => "{{hc:text:string}}").join(" ");
 
 describe("jsonTextBytes", () => {
@@ -46,7 +46,7 @@ describe("the compiled size bound", () => {
 
   it("counts the caller's messages compiled with the inputs, and only a missing input's placeholder", () => {
     const prepared = prepareTemplate(body("{{hc:text:string}}"));
-    const messages = [{ role: "user", content: repeated(20) }];
+    const messages = [{ role: "user" as const, content: repeated(20) }];
     expect(() => compilePrepared(prepared, { inputs: { text: "x".repeat(10_000) }, messages }, { maxBytes: 150_000 })).toThrow(CompiledSizeError);
     expect(compilePrepared(prepared, { inputs: { text: "x".repeat(10_000) }, messages }, { maxBytes: 250_000 }).errors).toEqual([]);
     // A missing input is an input error, not a size error: its placeholder stays (and the body is not sent).
@@ -55,7 +55,7 @@ describe("the compiled size bound", () => {
 
   it("bounds what prompt partials add to a body in total, each string under its own bound", async () => {
     const partial = body("z".repeat(600_000));
-    const many = { model: "m", messages: Array.from({ length: 10 }, () => ({ role: "user", content: "{{hcp:aaaaaa:0}}" })) };
+    const many = { model: "m", messages: Array.from({ length: 10 }, () => ({ role: "user" as const, content: "{{hcp:aaaaaa:0}}" })) };
     const load = async () => ({ versionId: "v", body: partial });
     await expect(expandPartials(many, load)).rejects.toThrow(/prompt partials expand the body to 6,00\d,\d{3} characters, more than the 4,194,304 allowed/);
     await expect(expandPartials(many, load, { maxTotalLength: 7_000_000 })).resolves.toMatchObject({ messages: expect.any(Array) });

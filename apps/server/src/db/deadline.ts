@@ -27,9 +27,31 @@ interface RequestDeadline {
 
 const storage = new AsyncLocalStorage<RequestDeadline>();
 
-/** Runs `handler` (a request's work) with a database deadline `timeoutMs` from now. */
+/**
+ * Runs `handler` (a request's work) with a database deadline `timeoutMs` from now; inside a request that
+ * has one already (an entry point nested in another, e.g. a route served by the Express app), that one.
+ */
 export function withRequestDeadline<T>(timeoutMs: number, handler: () => T): T {
+  if (storage.getStore() !== undefined) return handler();
   return storage.run({ at: Date.now() + timeoutMs }, handler);
+}
+
+/**
+ * Runs `handler` with a deadline of its own, `timeoutMs` from now, even inside a request that has one:
+ * each call of a tRPC batch (one HTTP request, many calls) is a request of its own.
+ */
+export function withOwnDeadline<T>(timeoutMs: number, handler: () => T): T {
+  return storage.run({ at: Date.now() + timeoutMs }, handler);
+}
+
+/**
+ * Moves the current request's deadline later by `ms`: time spent waiting behind other writers of the same
+ * document (a local queue, a lock held by another replica) is contention, bounded on its own (409), not
+ * time the database took.
+ */
+export function notCountingWaited(ms: number): void {
+  const deadline = storage.getStore();
+  if (deadline && ms > 0) deadline.at += ms;
 }
 
 /** Runs `task` without the current request's deadline (work that must finish whatever the request does). */

@@ -17,7 +17,7 @@ import { BACKFILL_TIMEOUT_MS, createVersionIndexRepository } from "./version-ind
 import { createVersionsRepository } from "./versions.repository.js";
 
 export type { TenantScope } from "./scope.js";
-export { notCountingTowardsDeadline, outsideRequestDeadline, withRequestDeadline } from "./deadline.js";
+export { notCountingTowardsDeadline, outsideRequestDeadline, remainingMs, withOwnDeadline, withRequestDeadline } from "./deadline.js";
 export { isDuplicateKeyError } from "./duplicate-key.js";
 
 export interface RepositoryOptions {

@@ -1,8 +1,41 @@
+import type { TPromptVersion } from "@promptreg/contracts";
 import type { Collection, Db } from "mongodb";
 import { findOwnedById } from "./by-id.js";
-import type { VersionDoc } from "./documents.js";
+import type { VersionDoc, VersionIndexEntry } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
+
+/** A stored version's metadata as the API answers it, with the environments that point at it now. */
+export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromptVersion {
+  return {
+    id: doc._id,
+    promptId: doc.promptId,
+    model: doc.model,
+    majorVersion: doc.major,
+    minorVersion: doc.minor,
+    commitMessage: doc.commitMessage,
+    environments,
+    createdAt: doc.createdAt.toISOString(),
+    variables: doc.variables,
+    partials: doc.partials,
+  };
+}
+
+/** A listing's entry (the version index holds everything but the body) as the API shows a version. */
+export function entryToPromptVersion(promptId: string, entry: VersionIndexEntry, environments: string[]): TPromptVersion {
+  return {
+    id: entry.id,
+    promptId,
+    model: entry.model,
+    majorVersion: entry.major,
+    minorVersion: entry.minor,
+    commitMessage: entry.commitMessage,
+    environments,
+    createdAt: entry.createdAt.toISOString(),
+    variables: entry.variables,
+    partials: entry.partials,
+  };
+}
 
 /**
  * Versions are immutable: this repository can insert them and read them, and has no update method.

@@ -19,7 +19,8 @@ import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { normalizeTags } from "./tags.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
-import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+import { toPromptVersion } from "../db/versions.repository.js";
+import type { VersionLookup } from "./version-lookup.js";
 
 /** Escapes text for a literal match inside a regular expression (search is text, not a pattern). */
 export function escapeRegExp(text: string): string {

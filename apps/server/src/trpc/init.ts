@@ -2,15 +2,22 @@
 // router under routers/ and mount it in root.ts; procedures stay three lines that call a service.
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
+import { withOwnDeadline } from "../db/index.js";
 import { AppError, appErrorTable, isDatabaseUnavailable, toAppError } from "../errors.js";
 import type { Services, RequestScope } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
 
 export interface TrpcContext {
   services: Services;
-  /** The raw Authorization header; resolved by authedProcedure. */
-  authorization: string | undefined;
+  /**
+   * The request's admission by the shared pipeline (authentication, rate limits), started when the
+   * request arrived: once per HTTP request, whatever a batch holds. authedProcedure awaits it, so its
+   * refusal is answered in tRPC's shape.
+   */
+  admission: Promise<RequestScope>;
   requestId: string;
+  /** Each call's database deadline (PROMPTREG_DB_TIMEOUT_MS); none when absent (in-process callers). */
+  dbTimeoutMs?: number;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -56,8 +63,12 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapServiceErrors);
 
-/** Every API procedure: resolves the Bearer key to a tenant scope or answers UNAUTHORIZED. */
+/**
+ * Every API procedure: the request's tenant scope, or the pipeline's refusal (401, 429). Each call of a
+ * batch runs with a database deadline of its own (db/deadline.ts): a batch is many requests in one.
+ */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const scope: RequestScope = await ctx.services.auth.authenticate(ctx.authorization);
-  return next({ ctx: { ...ctx, scope } });
+  const scope: RequestScope = await ctx.admission;
+  const call = () => next({ ctx: { ...ctx, scope } });
+  return ctx.dbTimeoutMs === undefined ? call() : withOwnDeadline(ctx.dbTimeoutMs, call);
 });
