@@ -208,6 +208,11 @@ export interface PromptIndexDoc {
   /** Number of chunks; a prompt's entry lives in chunk hash(prompt id) mod k. */
   k: number;
   dirty: DirtyPrompt[];
+  /**
+   * Marks whose writers finished before the index was built (`build` null then): their changes are stored,
+   * so the build may drop them once it has read those prompts.
+   */
+  settled?: DirtyPrompt[];
 }
 
 /** `_id` `${orgId}:${build}:${i}`. Entries as JSON text, as in VersionChunkDoc. */

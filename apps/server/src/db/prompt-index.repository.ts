@@ -138,9 +138,12 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
       // Prompts changed while this build read were marked dirty: their entries come from their documents.
       const dirty = head?.dirty ?? [];
       if (dirty.length > 0) await apply(scope.orgId, buildName, k, await readDocs(dirty.map((d) => d.id)));
-      const young = dirty.filter((d) => Date.now() - d.at.getTime() <= DIRTY_REPAIR_AFTER_MS);
+      // A mark stays while its writer may still be changing the prompt (the read above may predate its
+      // change), unless the writer said it finished, or it is older than any writer lives.
+      const finished = new Set((head?.settled ?? []).map((d) => `${d.id}\u0000${d.at.getTime()}`));
+      const young = dirty.filter((d) => !finished.has(`${d.id}\u0000${d.at.getTime()}`) && Date.now() - d.at.getTime() <= DIRTY_REPAIR_AFTER_MS);
       try {
-        await heads.updateOne({ _id: scope.orgId }, { $set: { orgId: scope.orgId, build: buildName, k, dirty: young } }, { upsert: true });
+        await heads.updateOne({ _id: scope.orgId }, { $set: { orgId: scope.orgId, build: buildName, k, dirty: young, settled: [] } }, { upsert: true });
       } catch (error) {
         if (isDuplicateKeyError(error)) return false;
         throw error;
@@ -214,8 +217,11 @@ export function createPromptIndexRepository(db: Db, locks: DocumentLocks) {
     async settle(scope: TenantScope, mark: DirtyPrompt): Promise<void> {
       await locked(scope.orgId, async () => {
         const head = await readHead(scope);
-        // Not built yet: the backfill reads the prompt (the mark stays until then).
-        if (!head?.build) return;
+        // Not built yet: the build reads the prompt, and drops the mark since its writer is done.
+        if (!head?.build) {
+          if (head) await heads.updateOne({ _id: head._id }, { $push: { settled: mark } as never });
+          return;
+        }
         const largest = await apply(scope.orgId, head.build, head.k, await readDocs([mark.id]));
         await heads.updateOne({ _id: head._id }, { $pullAll: { dirty: [{ id: mark.id, at: mark.at }] } });
         if (largest > MAX_CHUNK_ENTRIES) await resize({ ...head, build: head.build });
