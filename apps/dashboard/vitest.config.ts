@@ -20,6 +20,9 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // As long as a Playwright action may wait (the context's default timeout): a loaded machine
+          // renders slowly, and since Vitest 5 a poll that settles after its timeout fails.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

@@ -55,7 +55,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     if (payload !== undefined) headers["content-type"] = options.contentType ?? "application/json";
     const response = await fetch(`${server.url}${path}`, { method, headers, body: payload });
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {

@@ -36,6 +36,9 @@ export function createUpstreamClient(options: Config["upstream"]) {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+    // undici 8 negotiates HTTP/2 over TLS by default; the relay (streaming, header copying, the
+    // connection budget above) is built and tested on HTTP/1.1, so keep it until h2 is tested.
+    allowH2: false,
   });
 
   return {
