@@ -36,7 +36,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "packages/embedded-db/src/**"],
+    // Plain JavaScript scripts (no tsconfig holds them): the untyped rules only.
+    files: ["**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "scripts/**", "packages/embedded-db/src/**"],
     rules: { "no-restricted-properties": "off" },
   },
 );
