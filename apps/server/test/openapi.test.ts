@@ -1,5 +1,7 @@
 // The OpenAPI document: valid OpenAPI 3.1, in step with the routes the app really mounts (both ways), and
 // true to what the server answers (real answers validated against the document's schemas with Ajv).
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
@@ -117,7 +119,8 @@ function mountedRoutes(app: Express): string[] {
 
 describe("the document and the app agree", () => {
   it("documents every route the app mounts, and nothing it does not", async () => {
-    const config = parseConfig({ MONGODB_URI: "mongodb://127.0.0.1:1", PROMPTREG_API_KEY: ADMIN_KEY });
+    // Without the dashboard (mounted only when its build exists, as after `pnpm start`): it is no API route.
+    const config = parseConfig({ MONGODB_URI: "mongodb://127.0.0.1:1", PROMPTREG_API_KEY: ADMIN_KEY, PROMPTREG_DASHBOARD_DIR: join(tmpdir(), "promptreg-no-dashboard") });
     const upstream = createUpstreamClient(config.upstream);
     const app = createApp({ config, services: server.services, database: server.database, logger: createLogger("silent"), upstream });
     await upstream.close();
