@@ -21,8 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests assert on loosely typed JSON answers.
-    files: ["**/*.test.ts", "**/test/**/*.ts", "**/bench/**/*.ts"],
+    // Tests assert on loosely typed JSON answers (src/testing: the server's test support, @promptreg/server/testing).
+    files: ["**/*.test.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "apps/server/src/testing/**"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",
@@ -41,7 +41,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "scripts/**", "packages/embedded-db/src/**"],
+    files: ["apps/server/src/config.ts", "apps/server/src/testing/**", "**/test/**/*.ts", "**/bench/**/*.ts", "scripts/**", "packages/embedded-db/src/**"],
     rules: { "no-restricted-properties": "off" },
   },
 );
