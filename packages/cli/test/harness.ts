@@ -39,7 +39,7 @@ export interface Workspace {
 /** A temporary working directory and config file, with PROMPTREG_URL/KEY pointing at `server` by default. */
 export async function createWorkspace(server: TestServer | null, key = ADMIN_KEY): Promise<Workspace> {
   if (!existsSync(fileURLToPath(new URL("../dist/cli.js", import.meta.url)))) {
-    throw new Error("packages/cli is not built: run `pnpm --filter @promptreg/cli build` first");
+    throw new Error("packages/cli is not built: run `pnpm --filter promptreg build` first");
   }
   const dir = await mkdtemp(join(tmpdir(), "promptreg-cli-"));
   const configPath = join(dir, ".config", "promptreg", "config.json");
