@@ -5,6 +5,7 @@ import type { RequestListener } from "node:http";
 import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
+import type { CallSink } from "./analytics/index.js";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
@@ -30,6 +31,8 @@ export interface AppDependencies {
   upstream: UpstreamClient;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
+  /** Where the gateway records each prompt call (request log, metrics, traces); none: nothing is recorded. */
+  calls?: CallSink | undefined;
 }
 
 export const GATEWAY_PATH = "/v1/chat/completions";
@@ -60,7 +63,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, upstream, observability, calls }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -78,6 +81,7 @@ export function createApp({ config, services, database, logger, upstream, observ
     upstreamApiKey: config.upstream.apiKey,
     rateLimiter,
     corsOrigins: config.corsOrigins,
+    calls,
   });
   app.locals["gateway"] = gateway;
   app.post(GATEWAY_PATH, (req, res) => gateway(req, res));

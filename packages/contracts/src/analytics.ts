@@ -50,6 +50,8 @@ export const ZCallRecord = z.object({
   /** Streams: from receiving the call to the first byte of the answer's body relayed. */
   ttftMs: z.number().nullable(),
   stream: z.boolean(),
+  /** The model the call asked for (the caller's, else the version's). */
+  requestModel: z.string().nullable(),
   /** The model that served the call as the provider reported it (else the one requested). */
   model: z.string().nullable(),
   /** The provider that served the call. */

@@ -1,8 +1,8 @@
 import { calcPrice } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
-import { createPriceTable } from "./cost.js";
+import { createPriceTable, type PricedUsage } from "./cost.js";
 
-const usage = (model: string | null, inputTokens: number | null, outputTokens: number | null, extra: Partial<Parameters<ReturnType<typeof createPriceTable>["costOf"]>[0]> = {}) => ({
+const usage = (model: string | null, inputTokens: number | null, outputTokens: number | null, extra: Partial<PricedUsage> = {}): PricedUsage => ({
   provider: "openai",
   providerUrl: null,
   model,
@@ -17,7 +17,7 @@ describe("price table", () => {
 
   it("prices known models exactly as the maintained table does", () => {
     for (const [model, provider] of [["gpt-4o-mini", "openai"], ["gpt-4o-2024-08-06", "openai"], ["claude-sonnet-4-20250514", "anthropic"]] as const) {
-      for (const [input, output] of [[1, 1], [1234, 567], [0, 90_000]]) {
+      for (const [input, output] of [[1, 1], [1234, 567], [0, 90_000]] as const) {
         const expected = calcPrice({ input_tokens: input, output_tokens: output }, model, { providerId: provider })!.total_price;
         expect(table.costOf(usage(model, input, output, { provider }))).toBeCloseTo(expected, 12);
       }

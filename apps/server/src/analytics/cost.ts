@@ -101,7 +101,7 @@ export function createPriceTable(clock: () => number = Date.now): PriceTable {
       const output = usage.outputTokens ?? 0;
       const cachedTokens = Math.min(usage.cachedInputTokens ?? 0, input);
       if (entry.kind === "unknown") return null;
-      if (entry.kind === "per-call") {
+      if (entry.kind !== "linear") {
         const tokens: Record<string, number> = { input_tokens: input, output_tokens: output };
         if (cachedTokens > 0) tokens["cache_read_tokens"] = cachedTokens;
         return ask(tokens, model, providerId)?.total_price ?? null;

@@ -9,6 +9,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { once } from "node:events";
 import { jsonDepth, MAX_BODY_DEPTH, PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
+import type { CallSink } from "../analytics/index.js";
 import { AppError } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/body.js";
 import { toHttpError } from "../http/errors.js";
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   rateLimiter: RateLimiter;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
   corsOrigins: readonly string[];
+  /** Receives each prompt call's record (analytics); undefined: nothing is recorded. */
+  calls?: CallSink | undefined;
 }
 
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;

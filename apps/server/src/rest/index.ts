@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from "express";
 import { BODY_URL_PATH, type Services } from "../services/index.js";
 import { AppError } from "../errors.js";
 import { adminRoutes } from "./admin.routes.js";
+import { analyticsRoutes } from "./analytics.routes.js";
 import { createDeploymentsRouter } from "./deployments.js";
 import { environmentRoutes } from "./environments.routes.js";
 import { promptRoutes } from "./prompts.routes.js";
@@ -9,7 +10,7 @@ import { mountRoutes, type RestRoute } from "./route.js";
 import { versionRoutes } from "./versions.routes.js";
 
 /** Every REST route, in mounting order (the OpenAPI document is generated from this list). */
-export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...versionRoutes, ...adminRoutes];
+export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...versionRoutes, ...adminRoutes, ...analyticsRoutes];
 
 export function createRestRouter(services: Services, publicUrl: string | undefined): Router {
   const router = Router();

@@ -1,6 +1,7 @@
 // The services: every rule of the registry, as plain async functions over a request scope. They know
 // nothing of HTTP or tRPC; both adapters call them.
 import type { Repositories } from "../db/index.js";
+import { createAnalyticsService, type AnalyticsOptions } from "./analytics.service.js";
 import { createAuthService } from "./auth.service.js";
 import { createBodyUrlSigner, type BodyUrlSigner } from "./body-urls.js";
 import { createDeploymentFeed } from "./deployment-feed.js";
@@ -16,6 +17,7 @@ export type { RequestScope } from "./scope.js";
 export { DeploymentEvents, type DeploymentChange } from "./events.js";
 export type { ResolvedVersion } from "./resolution.service.js";
 export { BODY_URL_PATH, type BodyUrlSigner } from "./body-urls.js";
+export type { AnalyticsOptions, AnalyticsService } from "./analytics.service.js";
 
 export interface ServicesOptions {
   bootstrapApiKey: string | undefined;
@@ -24,6 +26,8 @@ export interface ServicesOptions {
   pointerTtlMs: number;
   versionCacheSize: number;
   deploymentPollMs: number;
+  /** Retention of the request log; defaults: calls and inputs 30 days, rollups 400. */
+  analytics?: AnalyticsOptions;
 }
 
 export function createServices(repos: Repositories, options: ServicesOptions) {
@@ -41,6 +45,7 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
     environments,
     resolution: createResolutionService(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
+    analytics: createAnalyticsService(repos, lookup, options.analytics ?? { recordRetentionDays: 30, inputRetentionDays: 30, rollupRetentionDays: 400 }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,4 +1,5 @@
 // The tRPC API: one router per resource. `AppRouter` is the type the client package imports (type only).
+import { captureSettingsRouter, metricsRouter, requestsRouter } from "./routers/analytics.js";
 import { apiKeysRouter, organizationsRouter } from "./routers/api-keys.js";
 import { environmentsRouter } from "./routers/environments.js";
 import { promptsRouter } from "./routers/prompts.js";
@@ -11,6 +12,9 @@ export const appRouter = router({
   environments: environmentsRouter,
   apiKeys: apiKeysRouter,
   organizations: organizationsRouter,
+  metrics: metricsRouter,
+  requests: requestsRouter,
+  captureSettings: captureSettingsRouter,
 });
 
 export type AppRouter = typeof appRouter;
