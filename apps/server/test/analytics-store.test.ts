@@ -188,7 +188,7 @@ describe("request log", () => {
       const expected = sorted.filter(keep).map((c) => c.requestId);
       const page1 = await requests({ promptId, ...filter, page: 1, pageSize });
       expect(page1.map((r) => r.request_id)).toEqual(expected.slice(pageSize, 2 * pageSize));
-      const trpc = await server.trpc().requests.list.query({ promptId, ...filter, page: 0, pageSize } as never);
+      const trpc = await server.trpc().requests.list.query({ promptId, ...filter, page: 0, pageSize });
       expect(trpc.total).toBe(expected.length);
       expect(trpc.requests.map((r) => r.requestId)).toEqual(expected.slice(0, pageSize));
       const last = Math.floor((expected.length - 1) / pageSize);
@@ -253,7 +253,7 @@ describe("writers", () => {
     const t = Date.now();
     const batches = await Promise.all(
       writers.flatMap((writer, w) =>
-        Array.from({ length: 4 }, async (_, b) => ({ writer, batch: { orgId: "default", promptId, seq: b, calls: await prepare(Array.from({ length: 5 }, () => call(promptId, { versionId: v10, startedAt: t - w * 10 - b }))) } as PromptBatch })),
+        Array.from({ length: 4 }, async (_, b) => ({ writer, batch: { orgId: "default", promptId, seq: b, calls: await prepare(Array.from({ length: 5 }, () => call(promptId, { versionId: v10, startedAt: t - w * 10 - b }))) } })),
       ),
     );
     // Each writer's batches in order (as the recorder does), all writers at once.

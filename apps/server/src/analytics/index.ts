@@ -49,7 +49,8 @@ export async function startAnalytics(config: Config, services: Services, reposit
       },
       (orgId, promptId) => services.analytics.captureKnown(orgId, promptId),
     );
-    const totals = registerAnalyticsMetrics(registry, recorder.stats);
+    const queue = recorder;
+    const totals = registerAnalyticsMetrics(registry, () => queue.stats());
     recorder.onRecord((call) => totals.count(call));
 
     const sweep = () => {

@@ -197,7 +197,7 @@ export function createBatchWriter(repo: AnalyticsRepository, options: BatchWrite
         await Promise.all(
           existing.flat().map(([delta, doc]) => {
             // Applied by an earlier attempt of this batch.
-            if (doc && (doc.w[writerId] ?? -1) >= batch.seq) return undefined;
+            if (doc && (doc.w[writerId] ?? -1) >= batch.seq) return Promise.resolve();
             return repo.replaceRollup(applyDelta(doc, scope, batch.promptId, delta, batch.seq));
           }),
         );
