@@ -37,6 +37,7 @@ export interface FakeLlm {
 interface RequestView {
   model?: unknown;
   messages?: unknown;
+  stream_options?: { include_usage?: unknown };
 }
 
 const modelOf = (body: RequestView | undefined) => (typeof body?.model === "string" ? body.model : "fake");
@@ -60,13 +61,15 @@ export function completionFor(body: RequestView | undefined, id = "chatcmpl-fake
   };
 }
 
-function chunk(model: string, content: string | null, finish: string | null) {
+function chunk(model: string, content: string | null, finish: string | null, usage: boolean) {
   return {
     id: "chatcmpl-fake",
     object: "chat.completion.chunk",
     created: 1_700_000_000,
     model,
     choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+    // As OpenAI: with stream_options.include_usage, every chunk has `usage: null` and a last one the usage.
+    ...(usage ? { usage: null } : {}),
   };
 }
 
@@ -109,7 +112,12 @@ export async function startFakeLlm(options: { port?: number; record?: boolean } 
       case "stream": {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
         const model = modelOf(body);
-        const events = [...current.chunks.map((c) => chunk(model, c, null)), chunk(model, null, "stop")];
+        const includeUsage = body?.stream_options?.include_usage === true;
+        const events: unknown[] = [...current.chunks.map((c) => chunk(model, c, null, includeUsage)), chunk(model, null, "stop", includeUsage)];
+        if (includeUsage) {
+          const n = current.chunks.length;
+          events.push({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1_700_000_000, model, choices: [], usage: { prompt_tokens: 3, completion_tokens: n + 1, total_tokens: n + 4 } });
+        }
         let i = 0;
         let finished = false;
         res.on("close", () => {

@@ -18,6 +18,7 @@ import { assignRequestId } from "../http/request-id.js";
 import type { Logger } from "../logger.js";
 import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
+import { CallRecording, noteErrorCode } from "./call-recording.js";
 import { isUpstreamTimeout, UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
 
 /** Upstream answer headers worth relaying; hop-by-hop and length headers are Node's business. */
@@ -47,24 +48,31 @@ export interface GatewayOptions {
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createGatewayHandler(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): GatewayHandler {
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  // analytics: each prompt call's record goes to `options.calls` once its answer is over (never awaited).
+  const { calls } = options;
+  const promptExists = (scope: RequestScope, promptId: string) => services.resolution.promptVisible(scope, promptId);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, start: number): Promise<void> {
     const scope = await services.auth.authenticate(req.headers.authorization);
     const raw = await readBody(req, options.bodyLimitBytes);
     const body = parseJsonObject(raw);
 
     let outgoing: string | Buffer = raw;
     let resolved: ResolvedVersion | undefined;
+    let call: CallRecording | undefined;
     if (body["prompt_id"] === undefined) {
       refuseStrayPromptFields(body);
     } else {
+      if (calls) (call = new CallRecording(calls, promptExists, req, res, requestId, start)).prompt(scope, body, raw.length);
       resolved = await services.resolution.resolve(scope, readSelection(body));
+      call?.version(resolved);
       const compiled = await compile(resolved, body, services, scope);
       if (compiled.errors.length > 0) {
         const list = compiled.errors.map((e) => e.message).join("; ");
         sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
         return;
       }
-      outgoing = JSON.stringify(compiled.body);
+      outgoing = call ? call.outgoing(compiled.body) : JSON.stringify(compiled.body);
     }
 
     const upstreamHeaders: Record<string, string> = { "content-type": "application/json", accept: req.headers.accept ?? "application/json" };
@@ -81,6 +89,8 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
       if (!res.writableFinished) abort.abort();
     });
 
+    // analytics: until the provider router reports who served a call, it is the configured upstream.
+    call?.upstream("openai", upstream.baseUrl);
     const answer = await upstream.send("/chat/completions", outgoing, upstreamHeaders, abort.signal);
     const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
     for (const name of RELAYED_HEADERS) {
@@ -95,7 +105,7 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
       headers["x-accel-buffering"] = "no";
       res.writeHead(answer.statusCode, headers);
       res.flushHeaders();
-      await relayStream(answer.body, res, abort.signal, (error) => logger.warn({ err: error, requestId }, "upstream stream broke off"));
+      await relayStream(call ? call.watch(answer.body) : answer.body, res, abort.signal, (error) => logger.warn({ err: error, requestId }, "upstream stream broke off"));
       return;
     }
     // A whole JSON answer: read it and write it once.
@@ -103,11 +113,13 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
     headers["content-length"] = answerBody.length;
     res.writeHead(answer.statusCode, headers);
     res.end(answerBody);
+    call?.answered(answerBody);
   }
 
   const corsOrigins = new Set(options.corsOrigins);
 
   return (req, res) => {
+    const start = performance.now();
     const requestId = assignRequestId(req);
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
@@ -124,7 +136,7 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
         "retry-after": String(decision.retryAfterSeconds),
       });
     }
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res, requestId, start).catch((error: unknown) => {
       if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
       if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
       if (isAbort(error)) return void res.destroy();
@@ -153,6 +165,7 @@ async function relayStream(body: AsyncIterable<Buffer>, res: ServerResponse, cli
   } catch (error) {
     if (clientGone.aborted || res.destroyed) return;
     log(error);
+    noteErrorCode(res, "upstream_stream_interrupted");
     const reason = isUpstreamTimeout(error) ? "stopped sending" : "broke off";
     const event = { error: { message: `the upstream stream ${reason} before it finished`, type: "upstream_error", code: "upstream_stream_interrupted", param: null } };
     res.end(`${atEventBoundary ? "" : "\n\n"}data: ${JSON.stringify(event)}\n\n`);
@@ -212,6 +225,7 @@ function versionHeaders(v: ResolvedVersion, requestId: string): OutgoingHttpHead
  * `details` carries the structured input errors of prompt calls.
  */
 function sendError(res: ServerResponse, status: number, message: string, type: string, code: string, details: unknown, headers: OutgoingHttpHeaders): void {
+  noteErrorCode(res, code);
   if (res.headersSent) {
     res.destroy();
     return;

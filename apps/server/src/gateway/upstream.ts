@@ -39,6 +39,9 @@ export function createUpstreamClient(options: Config["upstream"]) {
   });
 
   return {
+    /** The first base URL: the provider calls go to unless it fails over. */
+    baseUrl: options.baseUrls[0] ?? null,
+
     async send(path: string, body: string | Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse> {
       let lastError: unknown;
       const last = options.baseUrls.length - 1;

@@ -114,6 +114,11 @@ export function createResolutionService(repos: Repositories, events: DeploymentE
       return resolved;
     },
 
+    /** Whether the prompt exists and is visible to the caller (cached as resolve caches it). */
+    async promptVisible(scope: TenantScope, promptId: string): Promise<boolean> {
+      return (await promptState(scope, promptId)).visible;
+    },
+
     /**
      * The body a signed body URL names (the URL's signature, checked by the caller, is the credential), if
      * the version is visible: the second request of Helicone's SDK on every prompt fetch, so cached too.
