@@ -63,7 +63,7 @@ describe("recorded calls", () => {
   it("records each call with its request id, version, model, provider, tokens, cost and latencies", async () => {
     const { id: promptId, versionId } = await newPrompt("recorded");
     const { data, response } = await client.chat.completions.create({ prompt_id: promptId, inputs } as never).withResponse();
-    expect((data as unknown as OpenAI.ChatCompletion).choices[0]!.message.content).toContain("Where is my order?");
+    expect((data).choices[0]!.message.content).toContain("Where is my order?");
     await create({ prompt_id: promptId, inputs, model: "gpt-4o" });
 
     const log = await requestsOnce(promptId, 2);
