@@ -38,7 +38,7 @@ beforeAll(async () => {
     const parts: Buffer[] = [];
     req.on("data", (c: Buffer) => parts.push(c));
     req.on("end", () => {
-      received.push({ path: req.url ?? "", contentType: req.headers["content-type"], authorization: req.headers["authorization"] as string | undefined, body: JSON.parse(Buffer.concat(parts).toString("utf8")) });
+      received.push({ path: req.url ?? "", contentType: req.headers["content-type"], authorization: req.headers["authorization"], body: JSON.parse(Buffer.concat(parts).toString("utf8")) });
       res.writeHead(200, { "content-type": "application/json" });
       res.end("{}");
     });
