@@ -11,7 +11,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CLIENT_CLOSED_STATUS, type TCallRecord } from "@promptreg/contracts";
 import type { CallSink } from "../analytics/index.js";
-import type { RequestScope, ResolvedVersion } from "../services/index.js";
+import type { ResolvedVersion } from "../resolution/index.js";
+import type { RequestScope } from "../services/index.js";
 import { factsOfJson, noFacts, StreamWatcher, type AnswerFacts } from "./call-facts.js";
 
 /** The error code of an answer the gateway wrote itself (set by its error writer, read at `close`). */
@@ -20,8 +21,6 @@ export const noteErrorCode = (res: ServerResponse, code: string): void => void e
 
 /** Checks, off the request path, whether a prompt the call did not resolve exists (to record the call). */
 export type PromptExists = (scope: RequestScope, promptId: string) => Promise<boolean>;
-
-const MAX_ENVIRONMENT_CHARS = 64;
 
 export class CallRecording {
   #scope: RequestScope | undefined;
@@ -50,20 +49,15 @@ export class CallRecording {
     private readonly start: number,
   ) {}
 
-  /** The call names a prompt: from here on it is recorded when the answer is over. */
-  prompt(scope: RequestScope, body: Record<string, unknown>, bodyBytes: number): void {
+  /**
+   * The call names a prompt (its selection validated: ids of bounded length): from here on it is recorded
+   * when the answer is over.
+   */
+  prompt(scope: RequestScope, selection: { promptId: string; environment?: string | undefined; versionId?: string | undefined }, inputs: unknown, bodyBytes: number): void {
     this.#scope = scope;
-    this.#promptId = String(body["prompt_id"]).trim();
-    const environment = body["environment"];
-    const versionId = body["version_id"];
+    this.#promptId = selection.promptId;
     // As the gateway selects: environment if given, else version_id, else production.
-    this.#environment =
-      typeof environment === "string" && environment.trim() !== ""
-        ? environment.trim().slice(0, MAX_ENVIRONMENT_CHARS)
-        : typeof versionId === "string" && versionId.trim() !== ""
-          ? null
-          : "production";
-    const inputs = body["inputs"];
+    this.#environment = selection.environment ?? (selection.versionId === undefined ? "production" : null);
     if (typeof inputs === "object" && inputs !== null && !Array.isArray(inputs)) this.#inputs = inputs as Record<string, unknown>;
     this.#bodyBytes = bodyBytes;
     this.res.once("close", () => this.#finish());

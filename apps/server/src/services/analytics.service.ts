@@ -34,7 +34,7 @@ import type { CallChunkDoc, CaptureSettingsDoc, RollupDoc, RollupLevel, SeriesSt
 import { PERIOD_MS, settingsId } from "../db/analytics.repository.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, isDatabaseUnavailable, notFound } from "../errors.js";
-import { ExpiringCache } from "./expiring-cache.js";
+import { ExpiringCache } from "../resolution/index.js";
 import type { RequestScope } from "./scope.js";
 import type { VersionLookup } from "./version-lookup.js";
 
@@ -72,7 +72,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
   const recordRetentionMs = options.recordRetentionDays * DAY;
   const rollupRetentionMs = options.rollupRetentionDays * DAY;
   // The settings that apply to each prompt, for the recorder's flushes (and its per-call check).
-  const effectiveCache = new ExpiringCache<TCaptureSettings>(10_000, SETTINGS_CACHE_MS, isDatabaseUnavailable);
+  const effectiveCache = new ExpiringCache<TCaptureSettings>({ maxEntries: 10_000, ttlMs: SETTINGS_CACHE_MS, staleOnError: isDatabaseUnavailable });
 
   // ---- input capture settings -------------------------------------------------------------------------
 
