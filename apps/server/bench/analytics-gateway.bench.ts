@@ -59,7 +59,7 @@ if (parts.includes("overhead")) {
     console.log(`\nOverhead: ${rounds} rounds of ${sliceSeconds} s slices (direct, recording off, recording on), concurrency 1; load ${load()}`);
     for (let round = 0; round < rounds; round++) {
       // Alternate the order so neither server always runs right after the other.
-      const order = (round % 2 === 0 ? ["direct", "off", "on"] : ["direct", "on", "off"]);
+      const order: Array<keyof typeof targets> = round % 2 === 0 ? ["direct", "off", "on"] : ["direct", "on", "off"];
       for (const name of order) {
         const result = await runOperation(origins[name], targets[name], 1, { durationMs: sliceSeconds * 1000, warmupMs: round === 0 ? 1000 : 200, collect: latencies[name] });
         errors[name] += result.errors;

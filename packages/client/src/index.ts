@@ -54,7 +54,7 @@ export {
   type PromptManagerEvent,
   type PromptManagerOptions,
   type PromptSource,
-} from "./prompt-manager.js";
+} from "./prompt-manager/index.js";
 export type { DeploymentChange } from "./deployment-watcher.js";
 export {
   isOutage,
