@@ -41,6 +41,28 @@ export function addSeries(into: SeriesStats, from: SeriesStats): void {
   for (const status in from.st) into.st[status] = (into.st[status] ?? 0) + (from.st[status] ?? 0);
 }
 
+/**
+ * Takes `part` (a rollup contained in the one `from` was added from, e.g. a minute of an hour) away from
+ * `from`. Counts never go below zero: a part read after a flush added to it may hold a little more.
+ */
+export function subtractSeries(from: SeriesStats, part: SeriesStats): void {
+  const minus = (a: number, b: number) => Math.max(0, a - b);
+  from.n = minus(from.n, part.n);
+  from.err = minus(from.err, part.err);
+  from.tin = minus(from.tin, part.tin);
+  from.tout = minus(from.tout, part.tout);
+  from.cost = Math.max(0, from.cost - part.cost);
+  from.priced = minus(from.priced, part.priced);
+  from.sn = minus(from.sn, part.sn);
+  for (const [into, of] of [[from.lat, part.lat], [from.ttft, part.ttft], [from.st, part.st]] as const) {
+    for (const key in of) {
+      const left = minus(into[key] ?? 0, of[key] ?? 0);
+      if (left === 0) delete into[key];
+      else into[key] = left;
+    }
+  }
+}
+
 /** Merges `from` into `into` by (version, environment); returns `into`. */
 export function mergeSeriesList(into: SeriesStats[], from: readonly SeriesStats[]): SeriesStats[] {
   const byKey = new Map(into.map((s) => [seriesKey(s.v, s.e), s]));

@@ -28,7 +28,8 @@ import {
 } from "@promptreg/contracts";
 import { createPriceTable } from "../analytics/cost.js";
 import { percentiles } from "../analytics/histogram.js";
-import { addSeries, callMatches, emptySeries, matchingCount, type CallFilter } from "../analytics/rollups.js";
+import { planWindow, type Plan } from "../analytics/window.js";
+import { addSeries, callMatches, emptySeries, matchingCount, subtractSeries, type CallFilter } from "../analytics/rollups.js";
 import type { PreparedCall } from "../analytics/writer.js";
 import type { CallChunkDoc, CaptureSettingsDoc, RollupDoc, RollupLevel, SeriesStats, StoredCall } from "../db/analytics-documents.js";
 import { PERIOD_MS, settingsId } from "../db/analytics.repository.js";
@@ -153,40 +154,35 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
     return { from, to: Math.ceil(toMs / PERIOD_MS.m) * PERIOD_MS.m, now };
   }
 
-  /**
-   * The fewest whole days, hours and minutes covering [from, to). A period reaching past `now` counts as
-   * inside a window that reaches `now`: nothing is recorded after now, so the day in progress is one read.
-   */
-  function planWindow(from: number, to: number, now: number): Record<RollupLevel, number[]> {
-    const plan: Record<RollupLevel, number[]> = { m: [], h: [], d: [] };
-    const fits = (t: number, level: RollupLevel) => t % PERIOD_MS[level] === 0 && (t + PERIOD_MS[level] <= to || to >= now);
-    for (let t = from; t < to; ) {
-      const level: RollupLevel = fits(t, "d") ? "d" : fits(t, "h") ? "h" : "m";
-      plan[level].push(t / PERIOD_MS[level]);
-      t += PERIOD_MS[level];
-    }
-    return plan;
-  }
-
-  async function readPlan(scope: TenantScope, promptId: string, plan: Record<RollupLevel, number[]>): Promise<RollupDoc[]> {
-    const levels: RollupLevel[] = ["d", "h", "m"];
-    const docs = await Promise.all(levels.map((level) => repos.analytics.readRollups(scope, promptId, level, plan[level])));
-    return docs.flat().filter((doc): doc is RollupDoc => doc !== null);
+  const LEVELS: readonly RollupLevel[] = ["d", "h", "m"];
+  async function readPlan(scope: TenantScope, promptId: string, plan: Plan): Promise<{ plus: RollupDoc[]; minus: RollupDoc[] }> {
+    const read = (epochs: Record<RollupLevel, number[]>) =>
+      Promise.all(LEVELS.map((level) => repos.analytics.readRollups(scope, promptId, level, epochs[level]))).then((docs) =>
+        docs.flat().filter((doc): doc is RollupDoc => doc !== null),
+      );
+    const [plus, minus] = await Promise.all([read(plan.plus), read(plan.minus)]);
+    return { plus, minus };
   }
 
   /** Series of a window merged per version (calls without a version are the request log's only). */
-  function perVersion(docs: readonly RollupDoc[], filter: { environment?: string | undefined; versionId?: string | undefined }): Map<string, SeriesStats> {
+  function perVersion(docs: { plus: readonly RollupDoc[]; minus?: readonly RollupDoc[] }, filter: { environment?: string | undefined; versionId?: string | undefined }): Map<string, SeriesStats> {
     const merged = new Map<string, SeriesStats>();
-    for (const doc of docs) {
-      for (const series of doc.series) {
-        if (series.v === null) continue;
-        if (filter.environment !== undefined && series.e !== filter.environment) continue;
-        if (filter.versionId !== undefined && series.v !== filter.versionId) continue;
-        let target = merged.get(series.v);
-        if (!target) merged.set(series.v, (target = emptySeries({ ...series, e: null })));
-        addSeries(target, series);
+    const apply = (list: readonly RollupDoc[] | undefined, sign: 1 | -1) => {
+      for (const doc of list ?? []) {
+        for (const series of doc.series) {
+          if (series.v === null) continue;
+          if (filter.environment !== undefined && series.e !== filter.environment) continue;
+          if (filter.versionId !== undefined && series.v !== filter.versionId) continue;
+          let target = merged.get(series.v);
+          if (!target) merged.set(series.v, (target = emptySeries({ ...series, e: null })));
+          if (sign === 1) addSeries(target, series);
+          else subtractSeries(target, series);
+        }
       }
-    }
+    };
+    apply(docs.plus, 1);
+    apply(docs.minus, -1);
+    for (const [versionId, series] of merged) if (series.n <= 0) merged.delete(versionId);
     return merged;
   }
 
@@ -561,7 +557,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
       const byVersion = new Map<string, TMetricsSeriesOutput["versions"][number]>();
       for (const doc of docs) {
         if (!doc) continue;
-        for (const stats of perVersion([doc], input).values()) {
+        for (const stats of perVersion({ plus: [doc] }, input).values()) {
           let entry = byVersion.get(stats.v!);
           if (!entry) byVersion.set(stats.v!, (entry = { versionId: stats.v!, majorVersion: stats.mj ?? 0, minorVersion: stats.mn ?? 0, points: [] }));
           const { p50, p95, p99 } = percentiles(stats.lat);
