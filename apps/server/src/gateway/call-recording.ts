@@ -60,7 +60,14 @@ export class CallRecording {
     this.#environment = selection.environment ?? (selection.versionId === undefined ? "production" : null);
     if (typeof inputs === "object" && inputs !== null && !Array.isArray(inputs)) this.#inputs = inputs as Record<string, unknown>;
     this.#bodyBytes = bodyBytes;
-    this.res.once("close", () => this.#finish());
+    this.res.once("close", () => {
+      // A 'close' listener that threw would take the process down: recording must never cost a call.
+      try {
+        this.#finish();
+      } catch {
+        // Nothing to answer to: the call is over; the record is lost.
+      }
+    });
   }
 
   version(resolved: ResolvedVersion): void {

@@ -122,7 +122,8 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
   function stored(record: TCallRecord): StoredCall {
     return {
       r: record.requestId,
-      t: record.startedAt,
+      // Whole milliseconds, as the ISO times the API answers (a page pinned with `to` = a call's time keeps it).
+      t: Math.floor(record.startedAt),
       v: record.versionId,
       mj: record.majorVersion,
       mn: record.minorVersion,
