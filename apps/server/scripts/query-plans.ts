@@ -199,7 +199,7 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
       {
         requestId: "audit-1", startedAt: Date.now(), orgId: scope.orgId, promptId: prompt.id, versionId: version.id, majorVersion: 1, minorVersion: 0,
         environment: "production", status: 200, latencyMs: 10, upstreamLatencyMs: 9, ttftMs: null, stream: false, requestModel: "m", model: "m",
-        provider: "openai", providerUrl: null, inputTokens: 1, outputTokens: 1, cachedInputTokens: null, errorCode: null, finishReasons: null,
+        provider: "openai", providerType: "openai", providerUrl: null, inputTokens: 1, outputTokens: 1, cachedInputTokens: null, errorCode: null, finishReasons: null,
         responseId: null, inputs: { name: "x" }, bodyBytes: 10, traceparent: null,
       },
     ]);

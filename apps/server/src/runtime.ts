@@ -7,7 +7,7 @@ import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
 import { startAnalytics, type AnalyticsRuntime } from "./analytics/index.js";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
-import { createUpstreamClient } from "./gateway/upstream.js";
+import { createProviderRouter } from "./gateway/providers/router.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -55,13 +55,16 @@ export async function startServer(config: Config, logger = createLogger(config.l
 
     services.deploymentFeed.start();
     metrics.trackResolutionCaches(() => services.resolution.stats());
-    const upstream = metrics.instrumentUpstream(createUpstreamClient(config.upstream));
+    const providers = createProviderRouter(config.providers, metrics.providerObserver);
+    metrics.trackProviders(() => providers.stats());
     const observability = createObservability(logger, metrics);
     analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
     const calls = analytics.sink;
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability, calls }));
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, calls }));
     answerClientErrorsAsJson(server);
-    server.listen(config.port, config.host);
+    // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
+    // and a dropped SYN costs the caller a 1-s retransmit).
+    server.listen({ port: config.port, host: config.host, backlog: 4096 });
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -87,7 +90,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
         services.deploymentFeed.stop();
         // In-flight calls are over: write their records (bounded) while the database is still there.
         await running.close();
-        await upstream.close();
+        await providers.close();
         await db.close();
         await embeddedDb?.stop();
       },

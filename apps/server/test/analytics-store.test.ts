@@ -44,6 +44,7 @@ function call(promptId: string, over: Partial<TCallRecord> = {}): TCallRecord {
     requestModel: "gpt-4o-mini",
     model: "gpt-4o-mini",
     provider: "openai",
+    providerType: "openai",
     providerUrl: null,
     inputTokens: 10,
     outputTokens: 5,

@@ -3,6 +3,9 @@
 // 502, 504, a stream cut mid-way) against calls that are recorded but are not provider errors (invalid
 // inputs, an unknown environment, a provider's 429), streams with and without the caller asking for usage
 // (the usage event the gateway asked for never reaches a caller who did not), and input capture.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { calcPrice } from "@pydantic/genai-prices";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import OpenAI from "openai";
@@ -207,5 +210,48 @@ describe("input capture", () => {
     const member = (await server.rest("POST", "/v1/api-keys", { name: "member", role: "member" })).body.data.secret as string;
     const refused = await server.rest("POST", "/v1/prompt-2025/update/capture-settings", { enabled: true }, { key: member });
     expect(refused.status).toBe(403);
+  });
+});
+
+describe("through the provider router", () => {
+  it("records the provider and model that served a routed call, with usage from an Anthropic stream the caller did not ask usage of", async () => {
+    const anthropic = await startFakeLlm();
+    const down = await startFakeLlm();
+    const dir = mkdtempSync(join(tmpdir(), "promptreg-analytics-providers-"));
+    const file = join(dir, "providers.yaml");
+    writeFileSync(
+      file,
+      ["providers:", "  anthropic:", "    type: anthropic", `    baseUrl: ${anthropic.url}`, "  down:", "    type: openai", `    baseUrl: ${down.baseUrl}`, "breaker: { failureThreshold: 0 }"].join("\n"),
+    );
+    const routed = await startTestServer({ OPENAI_BASE_URL: fake.baseUrl, PROMPTREG_PROVIDERS_FILE: file, PROMPTREG_ANALYTICS_FLUSH_MS: "100" });
+    try {
+      const created = await routed.rest("POST", "/v1/prompt-2025", { name: "routed", promptBody: sampleBody({ model: "gpt-4o/down,claude-sonnet-4-20250514/anthropic" }) });
+      const promptId = created.body.data.id as string;
+      down.behave({ kind: "status", status: 503, body: { error: { message: "down", type: "server_error" } } });
+      anthropic.behave({ kind: "stream", chunks: ["Hel", "lo"] });
+      const sdk = new OpenAI({ apiKey: ADMIN_KEY, baseURL: `${routed.url}/v1`, maxRetries: 0 });
+      const stream = await sdk.chat.completions.create({ prompt_id: promptId, inputs, stream: true } as never);
+      const chunks: any[] = [];
+      for await (const chunk of stream as unknown as AsyncIterable<any>) chunks.push(chunk);
+      // Asked for usage on the caller's behalf (the Anthropic translation then sends it); the caller never sees it.
+      expect(chunks.some((c) => c.usage)).toBe(false);
+      expect(chunks.map((c) => c.choices[0]?.delta?.content).join("")).toContain("Hello");
+
+      const deadline = Date.now() + 15_000;
+      let log: any[] = [];
+      while (log.length === 0 && Date.now() < deadline) {
+        log = (await routed.rest("POST", "/v1/prompt-2025/query/requests", { promptId })).body.data;
+        if (log.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(log).toHaveLength(1);
+      expect(log[0]).toMatchObject({ provider: "anthropic", model: "claude-sonnet-4-20250514", stream: true, status: 200, input_tokens: 3, output_tokens: expect.any(Number) });
+      expect(log[0].output_tokens).toBeGreaterThan(0);
+      const expected = calcPrice({ input_tokens: 3, output_tokens: log[0].output_tokens }, "claude-sonnet-4-20250514", { providerId: "anthropic" })!.total_price;
+      expect(log[0].cost_usd).toBeCloseTo(expected, 12);
+    } finally {
+      await routed.stop();
+      await anthropic.close();
+      await down.close();
+    }
   });
 });

@@ -35,6 +35,7 @@ const call = (promptId: string, versionId: string, over: Partial<TCallRecord> = 
   requestModel: "gpt-4o-mini",
   model: "gpt-4o-mini",
   provider: "openai",
+  providerType: "openai",
   providerUrl: null,
   inputTokens: 30,
   outputTokens: 12,

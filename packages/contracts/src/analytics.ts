@@ -54,9 +54,11 @@ export const ZCallRecord = z.object({
   requestModel: z.string().nullable(),
   /** The model that served the call as the provider reported it (else the one requested). */
   model: z.string().nullable(),
-  /** The provider that served the call. */
+  /** The configured provider that served the call (its name), or the last one tried when none did. */
   provider: z.string().nullable(),
-  /** The provider's base URL, to price models of OpenAI-compatible providers (Groq, Together…) correctly. */
+  /** Its type (`openai`, `anthropic`, `azure`), for pricing and tracing; filled in from the configuration. */
+  providerType: z.string().nullable(),
+  /** Its base URL, to price models of OpenAI-compatible hosts (Groq, Together…) correctly. */
   providerUrl: z.string().nullable(),
   /** Token counts as the provider reported them (null when it reported none). */
   inputTokens: z.number().int().nullable(),

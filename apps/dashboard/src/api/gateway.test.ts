@@ -20,6 +20,15 @@ describe("runThroughGateway", () => {
     expect(result).toMatchObject({ ok: true, content: "hi", promptVersion: "1.2" });
   });
 
+  it("sends a model override (routing, fallback chain) and reads which provider and model served", async () => {
+    const { impl, calls } = fakeFetch(200, { choices: [{ message: { content: "hi" } }] }, { "x-prompt-provider": "anthropic", "x-prompt-model": "claude-sonnet-4" });
+    const result = await runThroughGateway({ apiKey: "k", promptId: "p", inputs: {}, model: " gpt-4o/openai,claude-sonnet-4/anthropic " }, impl);
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ prompt_id: "p", inputs: {}, model: "gpt-4o/openai,claude-sonnet-4/anthropic" });
+    expect(result).toMatchObject({ ok: true, provider: "anthropic", model: "claude-sonnet-4" });
+    await runThroughGateway({ apiKey: "k", promptId: "p", inputs: {}, model: "  " }, impl);
+    expect(JSON.parse(calls[1]!.init.body as string)).not.toHaveProperty("model");
+  });
+
   it("prefers the environment over a version id", async () => {
     const { impl, calls } = fakeFetch(200, { choices: [] });
     await runThroughGateway({ apiKey: "k", promptId: "p", versionId: "v", environment: "staging", inputs: {} }, impl);

@@ -11,6 +11,8 @@ export interface GatewayRequest {
   versionId?: string;
   environment?: string;
   inputs: Record<string, unknown>;
+  /** Overrides the version's model: `model/provider` routes, a comma-separated list is a fallback chain. */
+  model?: string;
 }
 
 export interface GatewaySuccess {
@@ -20,6 +22,9 @@ export interface GatewaySuccess {
   content: string | null;
   body: unknown;
   promptVersion: string | null;
+  /** Which provider and model served the answer (after any fallback), from x-prompt-provider / x-prompt-model. */
+  provider: string | null;
+  model: string | null;
   requestId: string | null;
   elapsedMs: number;
 }
@@ -30,6 +35,8 @@ export interface GatewayFailure {
   message: string;
   code: string | null;
   details: TInputError[];
+  /** The provider that answered with the error, or the chain's last one tried. */
+  provider: string | null;
   elapsedMs: number;
 }
 
@@ -50,6 +57,7 @@ function isInputError(value: unknown): value is TInputError {
 export async function runThroughGateway(request: GatewayRequest, fetchImpl: typeof fetch = fetch): Promise<GatewayResult> {
   const started = performance.now();
   const payload: Record<string, unknown> = { prompt_id: request.promptId, inputs: request.inputs };
+  if (request.model?.trim()) payload["model"] = request.model.trim();
   if (request.environment) payload["environment"] = request.environment;
   else if (request.versionId) payload["version_id"] = request.versionId;
   let response: Response;
@@ -68,6 +76,7 @@ export async function runThroughGateway(request: GatewayRequest, fetchImpl: type
       message: timedOut ? "The gateway did not answer within 2 minutes." : "Could not reach the gateway. Check that the server is running.",
       code: null,
       details: [],
+      provider: null,
       elapsedMs: performance.now() - started,
     };
   }
@@ -88,6 +97,7 @@ export async function runThroughGateway(request: GatewayRequest, fetchImpl: type
       message,
       code: typeof error?.code === "string" ? error.code : null,
       details: Array.isArray(error?.details) ? error.details.filter(isInputError) : [],
+      provider: response.headers.get("x-prompt-provider"),
       elapsedMs,
     };
   }
@@ -98,6 +108,8 @@ export async function runThroughGateway(request: GatewayRequest, fetchImpl: type
     content: typeof content === "string" ? content : null,
     body: body ?? text,
     promptVersion: response.headers.get("x-prompt-version"),
+    provider: response.headers.get("x-prompt-provider"),
+    model: response.headers.get("x-prompt-model"),
     requestId: response.headers.get("x-request-id"),
     elapsedMs,
   };

@@ -79,10 +79,11 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
   const expanded = useExpandedBody(version);
   const values = useMemo(() => initialValues(version.variables, typed), [version.variables, typed]);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const [model, setModel] = useState("");
   const inputs = useMemo(() => toInputs(version.variables, values), [version.variables, values]);
   const compiled = useMemo(() => (expanded.data ? compilePrompt(expanded.data, { inputs }) : null), [expanded.data, inputs]);
   const run = useMutation({
-    mutationFn: () => runThroughGateway({ apiKey, promptId, versionId: version.id, inputs }),
+    mutationFn: () => runThroughGateway({ apiKey, promptId, versionId: version.id, inputs, model }),
   });
 
   const submit = () => {
@@ -128,6 +129,24 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
               />
             ))
           )}
+          <div className="field">
+            <label htmlFor="playground-model" className="field-label">
+              Model <span className="muted small">(optional)</span>
+            </label>
+            <input
+              id="playground-model"
+              type="text"
+              className="mono"
+              value={model}
+              placeholder={version.body.model}
+              onChange={(event) => setModel(event.target.value)}
+              aria-describedby="playground-model-help"
+            />
+            <p id="playground-model-help" className="muted small">
+              Empty: the version&apos;s model. <span className="mono">model/provider</span> routes to a provider;
+              a comma-separated list is a fallback chain, e.g. <span className="mono">gpt-4o-mini/openai,claude-sonnet-4/anthropic</span>.
+            </p>
+          </div>
           <div className="run-row">
             <button type="submit" className="btn btn-primary" disabled={run.isPending}>
               {run.isPending ? "Running…" : "Run"}
@@ -170,7 +189,7 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
               <details className="param-json">
                 <summary>Call it from your code</summary>
                 <pre className="code-block code-scroll" tabIndex={0}>
-                  {curlFor(promptId, version.id, inputs)}
+                  {curlFor(promptId, version.id, inputs, model)}
                 </pre>
               </details>
             </>
@@ -284,6 +303,7 @@ function GatewayAnswer({ result }: { result: GatewayResult }) {
           <strong>
             {result.status ? `The gateway answered ${result.status}` : "No answer"}
             {result.code ? ` · ${result.code}` : ""}
+            {result.provider ? ` · provider ${result.provider}` : ""}
           </strong>
           <p>{result.message}</p>
           {result.details.length > 0 && <InputErrorList errors={result.details} />}
@@ -297,6 +317,17 @@ function GatewayAnswer({ result }: { result: GatewayResult }) {
         <span className="pill pill-ok">{result.status} OK</span>
         <span className="muted">{Math.round(result.elapsedMs)} ms</span>
         {result.promptVersion && <span className="muted">served v{result.promptVersion}</span>}
+        {result.provider && (
+          <span className="muted" data-testid="served-by">
+            by <span className="mono">{result.provider}</span>
+            {result.model ? (
+              <>
+                {" "}
+                · <span className="mono">{result.model}</span>
+              </>
+            ) : null}
+          </span>
+        )}
       </p>
       {result.content !== null ? (
         <div className="answer-text">{result.content}</div>
@@ -313,8 +344,8 @@ function GatewayAnswer({ result }: { result: GatewayResult }) {
   );
 }
 
-function curlFor(promptId: string, versionId: string, inputs: Record<string, unknown>): string {
+function curlFor(promptId: string, versionId: string, inputs: Record<string, unknown>, model: string): string {
   const origin = typeof window === "undefined" ? "" : window.location.origin;
-  const body = JSON.stringify({ prompt_id: promptId, version_id: versionId, inputs }, null, 2);
+  const body = JSON.stringify({ prompt_id: promptId, version_id: versionId, ...(model.trim() ? { model: model.trim() } : {}), inputs }, null, 2);
   return `curl ${origin}/v1/chat/completions \\\n  -H "Authorization: Bearer $PROMPTREG_API_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
 }

@@ -9,7 +9,8 @@
 import { calcPrice, findProvider, type PriceCalculation } from "@pydantic/genai-prices";
 
 export interface PricedUsage {
-  /** The provider name as configured (`openai`, `anthropic`, `azure` or one of the providers file). */
+  /** The provider's type (`openai`, `anthropic`, `azure`), or its name when the type is not known. */
+  providerType?: string | null;
   provider: string | null;
   /** The provider's base URL: OpenAI-compatible hosts (Groq, Together…) are recognised by it. */
   providerUrl: string | null;
@@ -89,7 +90,7 @@ export function createPriceTable(clock: () => number = Date.now): PriceTable {
     costOf(usage) {
       const { model } = usage;
       if (!model || (usage.inputTokens === null && usage.outputTokens === null)) return null;
-      const providerId = providerIdOf(usage.provider, usage.providerUrl);
+      const providerId = providerIdOf(usage.providerType ?? usage.provider, usage.providerUrl);
       const key = `${providerId ?? ""}\u0000${model}`;
       let entry = entries.get(key);
       if (!entry || entry.expiresAt < clock()) {

@@ -75,15 +75,26 @@ export async function startAnalytics(config: Config, services: Services, reposit
     tracer = await startCallTracing(config.otel, logger);
   }
 
+  // The gateway names the provider that served a call; its type and base URL (for pricing and tracing)
+  // come from the configuration. Names are configured ones only (never caller input).
+  const providers = new Map(config.providers.providers.map((p) => [p.name, { type: p.type, url: p.baseUrls[0] ?? null }]));
+  const describe = (call: TCallRecord) => {
+    const provider = call.provider === null ? undefined : providers.get(call.provider);
+    if (provider) {
+      call.providerType = provider.type;
+      call.providerUrl = provider.url;
+    }
+  };
   let sink: CallSink | undefined;
   if (recorder && tracer) {
     const [queue, spans] = [recorder, tracer];
-    sink = { record: (call) => (spans.record(call, services.analytics.costOf(call)), queue.record(call)) };
+    sink = { record: (call) => (describe(call), spans.record(call, services.analytics.costOf(call)), queue.record(call)) };
   } else if (recorder) {
-    sink = recorder;
+    const queue = recorder;
+    sink = { record: (call) => (describe(call), queue.record(call)) };
   } else if (tracer) {
     const spans = tracer;
-    sink = { record: (call) => spans.record(call, services.analytics.costOf(call)) };
+    sink = { record: (call) => (describe(call), spans.record(call, services.analytics.costOf(call))) };
   }
 
   return {

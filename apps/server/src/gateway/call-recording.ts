@@ -14,6 +14,7 @@ import type { CallSink } from "../analytics/index.js";
 import type { ResolvedVersion } from "../resolution/index.js";
 import type { RequestScope } from "../services/index.js";
 import { factsOfJson, noFacts, StreamWatcher, type AnswerFacts } from "./call-facts.js";
+import type { CallReport } from "./providers/call-report.js";
 
 /** The error code of an answer the gateway wrote itself (set by its error writer, read at `close`). */
 const errorCodes = new WeakMap<ServerResponse, string>();
@@ -32,7 +33,7 @@ export class CallRecording {
   #requestModel: string | null = null;
   #stream = false;
   #provider: string | null = null;
-  #providerUrl: string | null = null;
+  #servedModel: string | null = null;
   #upstreamStart: number | undefined;
   #upstreamEnd: number | undefined;
   #firstByte: number | undefined;
@@ -75,26 +76,32 @@ export class CallRecording {
   }
 
   /**
-   * The body to send upstream, as JSON. A streamed call asks the provider for usage
-   * (`stream_options.include_usage`) so that it has token counts; when the caller did not ask for it, the
-   * extra usage event is cut from the relayed stream (see `watch`).
+   * The body to send to the provider router. A streamed call asks the provider for usage
+   * (`stream_options.include_usage`, before the provider layer: the Anthropic adapter sends the usage event
+   * when it is set) so that it has token counts; when the caller did not ask for it, the extra usage event is
+   * cut from the relayed stream (see `watch`).
    */
-  outgoing(body: Record<string, unknown>): string {
+  outgoing(body: Record<string, unknown>): Record<string, unknown> {
     this.#requestModel = typeof body["model"] === "string" ? body["model"] : null;
     this.#stream = body["stream"] === true;
-    if (!this.#stream) return JSON.stringify(body);
+    if (!this.#stream) return body;
     const options = body["stream_options"];
     const callerOptions = typeof options === "object" && options !== null && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
     const callerAsked = callerOptions["include_usage"] === true;
     this.#watcher = new StreamWatcher(!callerAsked);
-    return callerAsked ? JSON.stringify(body) : JSON.stringify({ ...body, stream_options: { ...callerOptions, include_usage: true } });
+    return callerAsked ? body : { ...body, stream_options: { ...callerOptions, include_usage: true } };
   }
 
-  /** Who serves the call. One place to take the provider router's answer from once it reports it. */
-  upstream(provider: string, providerUrl: string | null): void {
-    this.#provider = provider;
-    this.#providerUrl = providerUrl;
-    this.#upstreamStart ??= performance.now();
+  /** The call goes to the provider router now (upstream latency is counted from here, fallbacks included). */
+  sending(): void {
+    this.#upstreamStart = performance.now();
+  }
+
+  /** What the provider router reports: the provider and model that answered, else the last one tried. */
+  served(report: CallReport): void {
+    const last = report.attempts.at(-1);
+    this.#provider = report.provider ?? last?.provider ?? null;
+    this.#servedModel = report.model ?? last?.model ?? null;
   }
 
   /** A whole JSON answer, once written to the caller. */
@@ -104,12 +111,13 @@ export class CallRecording {
   }
 
   /** The relayed stream: cuts the usage event the gateway asked for, notes usage and time to first token. */
-  async *watch(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  async *watch(body: AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
     const watcher = this.#watcher ?? (this.#watcher = new StreamWatcher(false));
     this.#stream = true;
     try {
       for await (const chunk of body) {
-        const out = watcher.push(chunk);
+        // Translated streams (Anthropic) come as text.
+        const out = watcher.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
         if (out.length === 0) continue;
         this.#firstByte ??= performance.now();
         yield out;
@@ -149,9 +157,11 @@ export class CallRecording {
       ttftMs: this.#stream && this.#firstByte !== undefined ? this.#firstByte - this.start : null,
       stream: this.#stream,
       requestModel: this.#requestModel,
-      model: facts.model ?? this.#requestModel,
+      // The provider's own answer names its exact model (a dated snapshot); else the model the router sent.
+      model: facts.model ?? this.#servedModel ?? this.#requestModel,
       provider: this.#provider,
-      providerUrl: this.#providerUrl,
+      providerType: null,
+      providerUrl: null,
       inputTokens: facts.inputTokens,
       outputTokens: facts.outputTokens,
       cachedInputTokens: facts.cachedInputTokens,

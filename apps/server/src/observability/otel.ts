@@ -52,7 +52,9 @@ export async function startCallTracing(config: NonNullable<Config["otel"]>, logg
 
   return {
     record(call, costUsd) {
-      const providerName = call.provider === null ? undefined : (PROVIDER_NAMES[call.provider] ?? call.provider);
+      // The conventions' well-known names go by what the provider is (its type), not what it is called here.
+      const kind = call.providerType ?? call.provider;
+      const providerName = kind === null ? undefined : (PROVIDER_NAMES[kind] ?? kind);
       const attributes: Record<string, string | number | boolean | string[]> = {
         "gen_ai.operation.name": "chat",
         "http.response.status_code": call.status,
@@ -61,6 +63,7 @@ export async function startCallTracing(config: NonNullable<Config["otel"]>, logg
         "promptreg.stream": call.stream,
         "promptreg.latency_ms": call.latencyMs,
       };
+      if (call.provider !== null) attributes["promptreg.provider"] = call.provider;
       const set = (key: string, value: string | number | string[] | null | undefined) => {
         if (value !== null && value !== undefined) attributes[key] = value;
       };
