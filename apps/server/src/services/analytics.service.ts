@@ -295,7 +295,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
           n -= Math.min(count - s, n);
           s = 0;
         }
-        for (const meta of chunkMetas(doc).slice(0, 8)) {
+        for (const meta of chunkMetas(doc).slice(0, 2)) {
           if (!prefetched.has(meta.id)) prefetched.set(meta.id, repos.analytics.readChunks(scope, [meta.id]).then(([c]) => c ?? null));
         }
       }
@@ -307,8 +307,11 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
       const metas = chunkMetas(doc);
       const found: Array<{ call: StoredCall; chunkId: string; hasInputs: boolean }> = [];
       let read = 0;
+      // Chunks hold up to 500 calls: read a few, then more as needed (a page usually needs one or two).
+      let groupSize = 2;
       while (read < metas.length) {
-        const group = metas.slice(read, read + 8);
+        const group = metas.slice(read, read + groupSize);
+        groupSize = Math.min(8, groupSize * 2);
         read += group.length;
         const chunks = await readChunkGroup(group.map((m) => m.id));
         chunks.forEach((chunk, i) => {
@@ -346,9 +349,9 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
       const childLevel: RollupLevel = level === "d" ? "h" : "m";
       const size = PERIOD_MS[childLevel];
       const children = doc.children.filter((epoch) => epoch * size <= to && (epoch + 1) * size > oldest).sort((a, b) => b - a);
-      // In slices, so that a page found early does not read the rest of a day's hours.
-      const slice = childLevel === "m" ? 20 : 6;
-      for (let start = 0; start < children.length; start += slice) {
+      // In growing slices, so that a page found in the newest hour or minutes reads little of the rest.
+      let slice = childLevel === "m" ? 4 : 2;
+      for (let start = 0; start < children.length; start += slice, slice = Math.min(childLevel === "m" ? 20 : 6, slice * 3)) {
         if (need === 0 && whole) return;
         const kids = await repos.analytics.readRollups(scope, promptId, childLevel, children.slice(start, start + slice));
         if (childLevel === "m") prefetchMinutes(kids);
