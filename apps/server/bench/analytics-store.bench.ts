@@ -177,7 +177,7 @@ try {
   for (const locked of [true, false]) {
     const target = (await post("/v1/prompt-2025", { name: `concurrent ${locked}`, promptBody: template })) as { id: string; versionId: string };
     const writerRepo = locked ? repo : { ...repo, locked: <T>(_scope: unknown, _promptId: string, update: () => Promise<T>) => update() };
-    const writers = Array.from({ length: 4 }, (_, w) => createBatchWriter(writerRepo as typeof repo, { recordRetentionMs: 30 * DAY, rollupRetentionMs: 400 * DAY, writerId: `bench${locked ? "L" : "U"}${w}` }));
+    const writers = Array.from({ length: 4 }, (_, w) => createBatchWriter(writerRepo, { recordRetentionMs: 30 * DAY, rollupRetentionMs: 400 * DAY, writerId: `bench${locked ? "L" : "U"}${w}` }));
     const batches = 20;
     const perBatch = 200;
     const latencies: number[] = [];

@@ -7,7 +7,7 @@ import type { TCallRecord } from "@promptreg/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatchWriter, type PromptBatch } from "../src/analytics/index.js";
 import { createAnalyticsRepository } from "../src/db/analytics.repository.js";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 const MIN = 60_000;

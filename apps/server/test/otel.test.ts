@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 interface OtlpValue {
   stringValue?: string;

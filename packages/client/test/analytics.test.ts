@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { TCallRecord } from "@promptreg/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPromptregClient, createRestClient, PromptregApiError, type PromptregClient, type RestClient } from "../src/index.js";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { sampleBody } from "./harness.js";
 
 let server: TestServer;
 let rest: RestClient;
@@ -57,7 +58,7 @@ describe("request log and metrics", () => {
     expect((await rest.captureSettings()).organization.enabled).toBe(false);
     expect((await trpc.captureSettings.get.query({ promptId })).prompt).toEqual({ enabled: true, redactVariables: ["customer"], retentionDays: null });
 
-    const recorder = server.running.analytics.recorder!;
+    const recorder = server.analytics.recorder!;
     recorder.record(call(promptId, versionId));
     recorder.record(call(promptId, versionId, { status: 504, errorCode: "upstream_timeout", inputTokens: null, outputTokens: null, latencyMs: 2000 }));
     expect(await recorder.drain()).toBe(true);
