@@ -11,7 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, APP_DIR, buildEverything, startStack, type Stack } from "./stack";
+import { ADMIN_KEY, APP_DIR, buildDashboard, startStack, type Stack } from "./stack";
 
 const CHROMIUM = process.env["PROMPTREG_CHROMIUM"] ?? "/usr/bin/chromium";
 // `pnpm screenshots` refreshes the committed ones in screenshots/; a plain test run writes beside them, ignored by git.
@@ -115,7 +115,7 @@ function idsFromUrl(url: string): { promptId: string; versionId: string } {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (or set PROMPTREG_CHROMIUM)`);
   await mkdir(SCREENSHOTS, { recursive: true });
-  await buildEverything();
+  await buildDashboard();
   stack = await startStack();
   browser = await chromium.launch({
     executablePath: CHROMIUM,

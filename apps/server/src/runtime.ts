@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { superviseEmbeddedDb, type SupervisedDb, type SupervisorEvent } from "@promptreg/embedded-db";
+import { startAnalytics, type AnalyticsRuntime } from "./analytics/index.js";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
 import { createProviderRouter } from "./gateway/providers/router.js";
@@ -22,6 +23,8 @@ export interface RunningServer {
   /** The embedded database and its supervisor (absent with MONGODB_URI). */
   embeddedDb: SupervisedDb | undefined;
   logger: Logger;
+  /** The call recorder and tracer (tests drain the recorder to read what it wrote). */
+  analytics: AnalyticsRuntime;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     logger.info({ dataDir: config.dataDir, uri }, "embedded FerretDB started");
   }
   let database: DatabaseConnection | undefined;
+  let analytics: AnalyticsRuntime | undefined;
   try {
     const metrics = createMetrics();
     database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
@@ -45,6 +49,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       signingSecrets,
       bodyUrlTtlSeconds: config.bodyUrlTtlSeconds,
       ...config.cache,
+      analytics: config.analytics,
     });
     await services.auth.bootstrap();
     const swept = await services.prompts.sweepAbandoned();
@@ -55,8 +60,10 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const providers = createProviderRouter(config.providers, metrics.providerObserver);
     metrics.trackProviders(() => providers.stats());
     const observability = createObservability(logger, metrics);
+    analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
+    const calls = analytics.sink;
     const health = createHealth({ database, embedded: embeddedDb, dbDownMs: config.healthDbDownMs });
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, health }));
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, health, calls }));
     answerClientErrorsAsJson(server);
     // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
     // and a dropped SYN costs the caller a 1-s retransmit).
@@ -65,6 +72,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     const db = database;
+    const running = analytics;
 
     return {
       url,
@@ -73,6 +81,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       database: db,
       embeddedDb,
       logger,
+      analytics: running,
       async close() {
         // Stop taking connections, let in-flight requests finish (bounded), then close the database.
         const closed = new Promise<void>((r) => server.close(() => r()));
@@ -83,12 +92,15 @@ export async function startServer(config: Config, logger = createLogger(config.l
         clearTimeout(timer);
         services.deploymentFeed.stop();
         health.stop();
+        // In-flight calls are over: write their records (bounded) while the database is still there.
+        await running.close();
         await providers.close();
         await db.close();
         await embeddedDb?.stop();
       },
     };
   } catch (error) {
+    await analytics?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     await embeddedDb?.stop();
     throw error;

@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
 import { startServer, type RunningServer } from "../src/runtime.js";
-import { sampleBody } from "./harness.js";
+import { sampleBody } from "../src/testing/index.js";
 
 const KEY = "embedded-db-test-admin-key-0123";
 let dataDir: string;

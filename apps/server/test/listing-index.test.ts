@@ -5,7 +5,7 @@
 // written before the indexes existed.
 import type { CommandStartedEvent, Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 beforeAll(async () => {

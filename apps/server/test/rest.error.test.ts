@@ -1,6 +1,6 @@
 // Bad input answers 4xx with a clear message in the `{ data: null, error }` envelope, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 let promptId: string;
@@ -34,7 +34,7 @@ describe("invalid bodies", () => {
       400,
       "promptBody.messages.0.role",
     );
-    expectError(await server.rest("POST", "/v1/prompt-2025", { name: "x", promptBody: sampleBody({ temperature: "hot" }) }), 400, "temperature");
+    expectError(await server.rest("POST", "/v1/prompt-2025", { name: "x", promptBody: { ...sampleBody(), temperature: "hot" } }), 400, "temperature");
     expectError(await server.rest("POST", "/v1/prompt-2025/query", { page: -1 }), 400, "page");
     expectError(await server.rest("POST", "/v1/prompt-2025/query", { pageSize: "ten" }), 400, "pageSize");
     expectError(await server.rest("PATCH", `/v1/prompt-2025/id/${promptId}/tags`, { tags: "a,b" }), 400, "tags");
@@ -109,7 +109,7 @@ describe("unknown ids answer 404 whatever their form", () => {
   it("an unknown endpoint under /v1, /v2 or /trpc is a 404, even where a parameter pattern would take its words", async () => {
     // `DELETE /v1/prompt-2025/:promptId/:promptVersionId` must not make this a 405 inviting to delete "query".
     for (const [method, path] of [
-      ["POST", "/v1/prompt-2025/query/metrics"],
+      ["POST", "/v1/prompt-2025/query/nonsense"],
       ["POST", "/v1/prompt-2025/update/rollouts"],
       ["GET", "/v1/prompt-2025/query/versions/extra"],
       ["POST", "/v2/prompt-2025/query/versions"],

@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appErrorOf, createPromptregClient, isPromptregError, type PromptregClient } from "../src/index.js";
-import { ADMIN_KEY, countingFetch, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { countingFetch, sampleBody } from "./harness.js";
 
 let server: TestServer;
 let client: PromptregClient;

@@ -82,7 +82,7 @@ export async function runThroughGateway(request: GatewayRequest, fetchImpl: type
   }
   const text = await response.text();
   const elapsedMs = performance.now() - started;
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
   } catch {
