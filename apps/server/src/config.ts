@@ -77,6 +77,8 @@ const ZEnv = z.object({
   PROMPTREG_FORWARD_OPENAI_ORG_HEADERS: booleanFlag,
   PROMPTREG_POINTER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  // How long a key last confirmed by the database is still accepted while the database cannot be asked.
+  PROMPTREG_AUTH_OUTAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   PROMPTREG_VERSION_CACHE_MB: z.coerce.number().int().min(0).max(64 * 1024).default(256),
   PROMPTREG_ANALYTICS: onByDefault,
@@ -160,8 +162,10 @@ export type Config = Readonly<{
   cache: Readonly<{
     /** Safety net: a cached environment pointer is re-read at least this often. */
     pointerTtlMs: number;
-    /** How often this replica looks for other replicas' deployments. */
+    /** How often this replica looks for other replicas' deployments (and key revocations). */
     deploymentPollMs: number;
+    /** How long after the database last confirmed a key it is accepted while the database is unavailable. */
+    authOutageGraceMs: number;
     versionCacheSize: number;
     /** The bytes of version bodies the resolution cache holds at most. */
     versionCacheBytes: number;
@@ -332,6 +336,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     cache: Object.freeze({
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,
+      authOutageGraceMs: e.PROMPTREG_AUTH_OUTAGE_GRACE_MS,
       versionCacheSize: e.PROMPTREG_VERSION_CACHE_SIZE,
       versionCacheBytes: e.PROMPTREG_VERSION_CACHE_MB * 1024 * 1024,
     }),

@@ -27,6 +27,8 @@ export interface ServicesOptions {
   versionCacheSize: number;
   versionCacheBytes: number;
   deploymentPollMs: number;
+  /** PROMPTREG_AUTH_OUTAGE_GRACE_MS; default 5 minutes. */
+  authOutageGraceMs?: number | undefined;
   /** Retention of the request log; defaults: calls and inputs 30 days, rollups 400. */
   analytics?: AnalyticsOptions;
 }
@@ -39,7 +41,7 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
   return {
     events,
     bodyUrls,
-    auth: createAuthService(repos, options.bootstrapApiKey),
+    auth: createAuthService(repos, events, options.bootstrapApiKey, { outageGraceMs: options.authOutageGraceMs }),
     prompts: createPromptsService(repos, lookup, environments, events),
     versions: createVersionsService(repos, lookup, environments, events),
     environments,
