@@ -151,7 +151,7 @@ describe("size and shape", () => {
 
   it("prompt partials that expand a body past the limit in total are refused (each under the per-string bound)", { timeout: 120_000 }, async () => {
     const big = (await server.rest("POST", "/v1/prompt-2025", { name: "big-partial", promptBody: sampleBody({ messages: [{ role: "user", content: "z".repeat(600_000) }] }) })).body.data;
-    const messages = Array.from({ length: 10 }, () => ({ role: "user", content: `{{hcp:${big.id}:0}}` }));
+    const messages = Array.from({ length: 10 }, () => ({ role: "user" as const, content: `{{hcp:${big.id}:0}}` }));
     const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "many-partials", promptBody: sampleBody({ messages }) })).body.data;
     fake.reset();
     const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: {} }));
