@@ -177,6 +177,10 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await services.environments.inUse(scope);
     await services.environments.history(scope, { promptId: prompt.id, limit: 10 });
     await services.environments.history(scope, { promptId: prompt.id, environment: "staging", limit: 10 });
+    const firstPage = await services.environments.historyPage(scope, { promptId: prompt.id, limit: 1 });
+    await services.environments.historyPage(scope, { promptId: prompt.id, limit: 1, cursor: firstPage.nextCursor! });
+    const stagingPage = await services.environments.historyPage(scope, { promptId: prompt.id, environment: "staging", limit: 1 });
+    await services.environments.historyPage(scope, { promptId: prompt.id, environment: "staging", limit: 1, cursor: stagingPage.items[0]!.id });
     const changes = await services.environments.changesSince(scope, new Date(Date.now() - 60_000), 100);
     await services.environments.changesAfter(scope, changes[0]!.id, 100);
     await services.resolution.resolve(scope, { promptId: prompt.id, environment: "staging" });

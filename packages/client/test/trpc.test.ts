@@ -55,6 +55,17 @@ describe("round trip", () => {
     expect(history.map((d) => d.versionId)).toEqual([v11.id, created.version.id]);
   });
 
+  it("reads a deployment history page by page with historyPage's cursor", async () => {
+    const { prompt, version } = await client.prompts.create.mutate({ name: "trpc history pages", body: sampleBody() });
+    const v11 = await client.versions.create.mutate({ promptId: prompt.id, baseVersionId: version.id, body: sampleBody("Hi!") });
+    for (const target of [v11, version, v11, version]) await client.environments.set.mutate({ promptId: prompt.id, versionId: target.id, environment: "production" });
+    const first = await client.environments.historyPage.query({ promptId: prompt.id, limit: 3 });
+    expect(first.items.map((entry) => entry.revision)).toEqual([5, 4, 3]);
+    expect(first.nextCursor).toBe(first.items[2]!.id);
+    const second = await client.environments.historyPage.query({ promptId: prompt.id, limit: 3, cursor: first.nextCursor! });
+    expect(second).toMatchObject({ items: [{ revision: 2 }, { revision: 1 }], nextCursor: null });
+  });
+
   it("batches concurrent queries into one HTTP request", async () => {
     const counting = countingFetch();
     const batched = createPromptregClient({ url: server.url, apiKey: ADMIN_KEY, fetch: counting.fetch });
