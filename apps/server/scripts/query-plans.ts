@@ -156,6 +156,9 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     const { prompt, version } = await services.prompts.create(scope, { name: "audit", tags: ["a"], body });
     await services.prompts.list(scope, { search: "aud", tags: ["a"], page: 0, pageSize: 10 });
     await services.prompts.list(scope, { page: 1, pageSize: 10 });
+    await services.prompts.list(scope, { sort: "updated", page: 0, pageSize: 10 });
+    await services.prompts.list(scope, { sort: "name", page: 0, pageSize: 10 });
+    await services.prompts.listSummaries(scope, { search: "aud", sort: "updated", page: 0, pageSize: 10 });
     await services.prompts.byId(scope, prompt.id);
     await services.prompts.rename(scope, { promptId: prompt.id, name: "audit 2" });
     await services.prompts.setTags(scope, { promptId: prompt.id, tags: ["b"] });

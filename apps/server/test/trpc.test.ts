@@ -130,6 +130,60 @@ describe("tRPC", () => {
     });
   });
 
+  it("lists prompts with their newest version, version count, environments and last change; sorts; finds an id", async () => {
+    const { orgId: _org, key } = await server.createOrg("summaries");
+    const api = server.trpc(key);
+    const alpha = await api.prompts.create.mutate({ name: "Alpha", body: sampleBody() });
+    const beta = await api.prompts.create.mutate({ name: "beta", body: sampleBody() });
+    const gamma = await api.prompts.create.mutate({ name: "gamma", body: sampleBody() });
+    const alpha11 = await api.versions.create.mutate({ promptId: alpha.prompt.id, baseVersionId: alpha.version.id, commitMessage: "tighter", body: sampleBody({ model: "gpt-4o" }), environment: "staging" });
+    const alpha20 = await api.versions.create.mutate({ promptId: alpha.prompt.id, baseVersionId: alpha.version.id, bump: "major", body: sampleBody() });
+
+    const ids = async (sort?: "created" | "updated" | "name") => (await api.prompts.listSummaries.query(sort ? { sort } : {})).items.map((p) => p.name);
+    expect(await ids()).toEqual(["gamma", "beta", "Alpha"]);
+    expect(await ids("created")).toEqual(["gamma", "beta", "Alpha"]);
+    expect(await ids("name")).toEqual(["Alpha", "beta", "gamma"]);
+    // Alpha was changed last (two versions), then gamma was created.
+    expect(await ids("updated")).toEqual(["Alpha", "gamma", "beta"]);
+
+    const summary = (await api.prompts.listSummaries.query({ search: "alpha" })).items;
+    expect(summary).toEqual([
+      {
+        id: alpha.prompt.id,
+        name: "Alpha",
+        tags: [],
+        createdAt: alpha.prompt.createdAt,
+        updatedAt: expect.any(String),
+        versionCount: 3,
+        latestVersion: { id: alpha20.id, majorVersion: 2, minorVersion: 0, commitMessage: "", model: sampleBody().model, createdAt: alpha20.createdAt },
+        environments: [
+          { environment: "production", version: { id: alpha.version.id, majorVersion: 1, minorVersion: 0 } },
+          { environment: "staging", version: { id: alpha11.id, majorVersion: 1, minorVersion: 1 } },
+        ],
+      },
+    ]);
+
+    // Each kind of change makes a prompt the most recently changed: a deployment, a rename, new tags, a delete.
+    const newestFirst = async () => (await api.prompts.listSummaries.query({ sort: "updated" })).items[0]!;
+    await api.environments.set.mutate({ promptId: beta.prompt.id, versionId: beta.version.id, environment: "qa" });
+    expect((await newestFirst()).id).toBe(beta.prompt.id);
+    await api.prompts.rename.mutate({ promptId: gamma.prompt.id, name: "gamma 2" });
+    expect((await newestFirst()).id).toBe(gamma.prompt.id);
+    await api.prompts.setTags.mutate({ promptId: alpha.prompt.id, tags: ["x"] });
+    expect((await newestFirst()).id).toBe(alpha.prompt.id);
+    const before = (await newestFirst()).updatedAt;
+    await api.versions.delete.mutate({ promptId: beta.prompt.id, versionId: (await api.versions.create.mutate({ promptId: beta.prompt.id, baseVersionId: beta.version.id, body: sampleBody() })).id });
+    const afterDelete = await newestFirst();
+    expect(afterDelete).toMatchObject({ id: beta.prompt.id, versionCount: 1, latestVersion: { id: beta.version.id } });
+    expect(Date.parse(afterDelete.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before));
+
+    // A prompt's id finds it (the list and the summaries); a part of an id does not match other prompts' names.
+    expect((await api.prompts.list.query({ search: gamma.prompt.id })).items.map((p) => p.id)).toEqual([gamma.prompt.id]);
+    expect((await api.prompts.listSummaries.query({ search: ` ${beta.prompt.id} ` })).items.map((p) => p.id)).toEqual([beta.prompt.id]);
+    // Pages of summaries are bounded.
+    await expect(api.prompts.listSummaries.query({ pageSize: 101 })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
+  });
+
   it("answers typed errors: BAD_REQUEST with the zod issues, NOT_FOUND, and the service's codes", async () => {
     const api = server.trpc();
     await expect(api.prompts.create.mutate({ name: "", body: sampleBody() })).rejects.toMatchObject({

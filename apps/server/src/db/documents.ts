@@ -33,6 +33,11 @@ export interface PromptDoc {
    */
   state: "pending" | "active";
   deletedAt: Date | null;
+  /**
+   * Its last change: a version created or hidden, a pointer moved, a rename, new tags (prompt lists sort
+   * by it). Absent on prompts stored before it existed, until their next change.
+   */
+  updatedAt?: Date;
   /** Creation counter of versions: orders versions created in the same millisecond. */
   versionSeq: number;
   /** Versions hidden by DELETE; version documents themselves are never modified. */

@@ -100,6 +100,9 @@ export function createEnvironmentsService(
           revision: entry.revision,
           at: change.at,
         });
+        // The prompt's last change, for lists sorted by it. The move itself is stored and announced: a
+        // failure here only leaves that date behind, and must not fail (and so repeat) the deployment.
+        await repos.prompts.touch(promptId, change.at).catch(() => undefined);
         return entry;
       }
       throw new AppError("CONFLICT", `too many concurrent changes of environment ${environment}; try again`);
