@@ -93,5 +93,17 @@ export const ZPromptChangeEvent = z.object({
 });
 export type TPromptChangeEvent = z.infer<typeof ZPromptChangeEvent>;
 
+/**
+ * A prompt created, renamed or retagged, or a version created (`event: registry`): for screens that list
+ * prompts and versions. Resolution is unaffected (deployments and deletions have their own events).
+ */
+export const ZRegistryChangeEvent = z.object({
+  promptId: z.string(),
+  action: z.enum(["prompt-created", "prompt-updated", "version-created"]),
+  /** The version created; null otherwise. */
+  versionId: z.string().nullable(),
+});
+export type TRegistryChangeEvent = z.infer<typeof ZRegistryChangeEvent>;
+
 /** The stream's first event: the server's clock, for clients that poll `/v1/deployments?since=`. */
 export const ZStreamReadyEvent = z.object({ now: ZIsoDateTime });

@@ -1,7 +1,9 @@
 // Stored document shapes. Dates are BSON dates; contract types (ISO strings, camelCase) are made from
 // these in the repositories' mappers, so nothing above the repository layer sees a raw document.
 import type { ObjectId } from "mongodb";
-import type { TApiKeyRole, TPromptPartialRef, TTemplateVariable } from "@promptreg/contracts";
+import type { TApiKeyRole, TPromptChangeEvent, TPromptPartialRef, TRegistryChangeEvent, TTemplateVariable } from "@promptreg/contracts";
+
+export type PromptChangeAction = TPromptChangeEvent["action"] | TRegistryChangeEvent["action"];
 
 export interface OrganizationDoc {
   _id: string;
@@ -111,13 +113,16 @@ export interface DeploymentDoc {
   keyId: string | null;
 }
 
-/** One prompt deletion or version hide, for other replicas' caches; inserted, never changed. */
+/**
+ * One prompt deletion or version hide, for other replicas' caches, or a creation or edit, for other
+ * replicas' change streams (`event: registry`); inserted, never changed.
+ */
 export interface PromptChangeDoc {
   _id: ObjectId;
   orgId: string;
   promptId: string;
-  action: "prompt-deleted" | "version-hidden";
-  /** The hidden version; null for a deletion. */
+  action: PromptChangeAction;
+  /** The hidden or created version; null otherwise. */
   versionId: string | null;
   at: Date;
 }

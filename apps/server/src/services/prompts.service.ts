@@ -151,6 +151,7 @@ export function createPromptsService(
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
         throw error;
       }
+      await announcePromptChange(repos, events, scope, { promptId: prompt._id, action: "prompt-created", versionId: null });
       return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
     },
 
@@ -171,11 +172,13 @@ export function createPromptsService(
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
       if (!(await repos.prompts.rename(scope, input.promptId, input.name))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
       const tags = normalizeTags(input.tags);
       if (!(await repos.prompts.setTags(scope, input.promptId, tags))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
       return tags;
     },
 

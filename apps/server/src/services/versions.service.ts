@@ -120,6 +120,7 @@ export function createVersionsService(
         throw error;
       }
     }
+    await announcePromptChange(repos, events, scope, { promptId: doc.promptId, action: "version-created", versionId: doc._id });
     const envs = input.environment ? [input.environment] : [];
     return { version: toPromptVersion(doc, envs), doc };
   }
