@@ -6,8 +6,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          // Pure helpers (.test.ts) and components rendered to static HTML with react-dom/server (.test.tsx).
-          include: ["src/**/*.test.{ts,tsx}"],
+          // Pure helpers (.test.ts) and components rendered to static HTML with react-dom/server (.test.tsx);
+          // test/*.unit.test.ts check what src/ writes with Node's tools (a shell, Python, TypeScript).
+          include: ["src/**/*.test.{ts,tsx}", "test/**/*.unit.test.ts"],
           environment: "node",
         },
       },
