@@ -1,0 +1,46 @@
+import { QueryClient } from "@tanstack/react-query";
+import { describe, expect, it } from "vitest";
+import { liveHandlers } from "./live";
+import { keys } from "./queries";
+
+function cached() {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
+  queryClient.setQueryData(keys.promptList("", "", 0), { items: [] });
+  queryClient.setQueryData(keys.prompt("p1"), { id: "p1" });
+  queryClient.setQueryData(keys.history("p1"), { pages: [] });
+  queryClient.setQueryData(keys.version("v1"), { id: "v1", promptId: "p1" });
+  queryClient.setQueryData(keys.prompt("p2"), { id: "p2" });
+  queryClient.setQueryData(keys.version("v9"), { id: "v9", promptId: "p2" });
+  const stale = (key: readonly unknown[]) => queryClient.getQueryState(key)?.isInvalidated === true;
+  return { queryClient, stale };
+}
+
+describe("live changes", () => {
+  it("a deployment refreshes the prompt's screens, its versions' badges and the list, nothing of other prompts", () => {
+    const { queryClient, stale } = cached();
+    liveHandlers(queryClient).onDeployment({ promptId: "p1" });
+    expect([stale(keys.prompt("p1")), stale(keys.history("p1")), stale(keys.version("v1")), stale(keys.promptList("", "", 0))]).toEqual([true, true, true, true]);
+    expect([stale(keys.prompt("p2")), stale(keys.version("v9"))]).toEqual([false, false]);
+  });
+
+  it("a new version or a rename refreshes the prompt and the list; a deleted version its own page", () => {
+    const { queryClient, stale } = cached();
+    liveHandlers(queryClient).onRegistryChange({ promptId: "p1", action: "version-created", versionId: "v2" });
+    expect([stale(keys.prompt("p1")), stale(keys.promptList("", "", 0)), stale(keys.prompt("p2"))]).toEqual([true, true, false]);
+    const other = cached();
+    liveHandlers(other.queryClient).onPromptChange({ promptId: "p1", action: "version-hidden", versionId: "v1" });
+    expect([other.stale(keys.version("v1")), other.stale(keys.prompt("p1")), other.stale(keys.version("v9"))]).toEqual([true, true, false]);
+  });
+
+  it("a deleted prompt refreshes the list but not its own screens, which say it was deleted instead of asking again", () => {
+    const { queryClient, stale } = cached();
+    liveHandlers(queryClient).onPromptChange({ promptId: "p1", action: "prompt-deleted", versionId: null });
+    expect([stale(keys.promptList("", "", 0)), stale(keys.prompt("p1"))]).toEqual([true, false]);
+  });
+
+  it("a resync refreshes everything", () => {
+    const { queryClient, stale } = cached();
+    liveHandlers(queryClient).onResync();
+    expect([keys.prompt("p1"), keys.prompt("p2"), keys.version("v9"), keys.promptList("", "", 0)].every(stale)).toBe(true);
+  });
+});
