@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { FakeLlm } from "@promptreg/fake-llm";
 
 const run = promisify(execFile);
 
@@ -41,6 +42,8 @@ export async function buildEverything(): Promise<void> {
 export interface Stack {
   /** The promptreg server: the dashboard at `/`, the API beside it. */
   url: string;
+  /** The fake LLM behind the gateway: a test can make it stream, fail or hang. */
+  fake: FakeLlm;
   stop(): Promise<void>;
 }
 
@@ -82,7 +85,7 @@ export async function startStack(): Promise<Stack> {
     if (!home.ok || !(home.headers.get("content-type") ?? "").includes("text/html")) {
       throw new Error("the server build does not serve the dashboard at /: rebuild it (pnpm turbo run build --filter=@promptreg/server)");
     }
-    return { url: server.url, stop };
+    return { url: server.url, fake, stop };
   } catch (error) {
     await stop();
     throw error;
