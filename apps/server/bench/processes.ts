@@ -145,13 +145,14 @@ export interface ServerOptions {
   env?: Record<string, string> | undefined;
 }
 
-/** apps/server/dist/main.js on `database`. */
+/** apps/server/dist/main.js (or BENCH_SERVER_MAIN) on `database`. */
 export async function startServerProcess(options: ServerOptions): Promise<Process> {
   const port = options.port ?? (await freePort());
   const child = track(spawn(
     process.execPath,
     // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
-    [...(process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean) ?? []), join(root, "apps/server/dist/main.js")],
+    // BENCH_SERVER_MAIN runs another build (an A/B against an older commit built in a git worktree).
+    [...(process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean) ?? []), process.env["BENCH_SERVER_MAIN"] ?? join(root, "apps/server/dist/main.js")],
     {
       stdio: ["ignore", "ignore", "inherit"],
       env: {

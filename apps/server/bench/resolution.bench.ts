@@ -264,7 +264,7 @@ try {
       [
         ["driver findOne (version by _id)", ms(findUs, 1), "1.00x"],
         ["driver findOne pointer + findOne version", ms(inProcess.pointerFindOne.p50 * 1000, 1), ratio(findUs / (inProcess.pointerFindOne.p50 * 1000))],
-        ["resolution.resolve(), cache warm (prompt state + pointer + version)", ms(inProcess.resolveUs, 2), ratio(findUs / inProcess.resolveUs)],
+        ["resolution.resolve(), cache warm (prompt snapshot + version)", ms(inProcess.resolveUs, 2), ratio(findUs / inProcess.resolveUs)],
       ],
     ),
   );

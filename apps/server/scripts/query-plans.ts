@@ -145,6 +145,7 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
       bodyUrlTtlSeconds: 60,
       pointerTtlMs: 0,
       versionCacheSize: 0,
+      versionCacheBytes: 0,
       deploymentPollMs: 1000,
     });
     await services.auth.bootstrap();
@@ -169,13 +170,12 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await services.versions.createSubversion(scope, version.id, { template: body, isMajorVersion: false, metadata: { a: 1 } });
     await services.versions.list(scope, { promptId: prompt.id, page: 0, pageSize: 10 });
     await services.versions.list(scope, { promptId: prompt.id, majorVersion: 1, page: 0, pageSize: 10 });
-    await services.versions.byId(scope, minor.id);
-    await services.versions.doc(scope, minor.id);
+    await services.resolution.version(scope, minor.id);
     await services.versions.totals(scope, { promptId: prompt.id });
-    await services.resolution.bodyForSignedUrl(minor.id);
+    await services.resolution.signedBody(minor.id);
     await services.environments.set(scope, { promptId: prompt.id, versionId: minor.id, environment: "dev" });
     await services.environments.remove(scope, { promptId: prompt.id, versionId: minor.id, environment: "dev" });
-    await services.environments.versionFor(scope, { promptId: prompt.id, environment: "staging" });
+    await services.resolution.environment(scope, { promptId: prompt.id, environment: "staging" });
     await services.environments.listForPrompt(scope, { promptId: prompt.id });
     await services.environments.inUse(scope);
     await services.environments.history(scope, { promptId: prompt.id, limit: 10 });

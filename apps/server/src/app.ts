@@ -1,24 +1,29 @@
-// The Express app: middleware order, health endpoints, tRPC, the REST adapter and error handling.
-// No listen() here, so tests build the app on a port of their choosing. New HTTP surfaces mount here.
+// The HTTP server's request handling: the three entry points (the gateway, the hot REST routes, the
+// Express app with the rest of the REST adapter, tRPC, health, docs and the dashboard), which share one
+// request pipeline (http/pipeline.ts: admission, rate limits, body reading). No listen() here, so tests
+// build the app on a port of their choosing. New HTTP surfaces mount in createApp.
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import type { RequestListener } from "node:http";
+import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import cors from "cors";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
-import { createGatewayHandler, type GatewayHandler } from "./gateway/chat-completions.js";
+import { createGatewayHandler, GATEWAY_ROUTE, type GatewayHandler } from "./gateway/chat-completions.js";
 import type { UpstreamClient } from "./gateway/upstream.js";
+import { bodyErrors } from "./http/body.js";
 import { createDashboardRouter } from "./http/dashboard.js";
 import { requireBearerToken } from "./http/bearer-token.js";
-import { createNotFoundHandler, refuseInvalidUtf8, restErrorHandler } from "./http/errors.js";
-import { callerOf, RateLimiter, rateLimitMessage } from "./http/rate-limit.js";
+import { createNotFoundHandler, restErrorHandler } from "./http/errors.js";
+import { bodyKind, createRequestPipeline, EXPOSED_HEADERS, type RequestPipeline } from "./http/pipeline.js";
 import { requestId } from "./http/request-id.js";
 import type { Logger } from "./logger.js";
 import { createObservability, type Observability } from "./observability/index.js";
 import { createApiDocsRouter } from "./openapi/index.js";
 import { createHotRoutes } from "./rest/hot-routes.js";
 import { createRestRouter, restRoutes } from "./rest/index.js";
+import type { RouteServing } from "./rest/route.js";
 import { BODY_URL_PATH, type Services } from "./services/index.js";
 import { appRouter } from "./trpc/root.js";
 
@@ -32,7 +37,10 @@ export interface AppDependencies {
   observability?: Observability;
 }
 
-export const GATEWAY_PATH = "/v1/chat/completions";
+export const GATEWAY_PATH = GATEWAY_ROUTE;
+
+/** Paths of the service endpoints outside the API (health, readiness, metrics, the OpenAPI document). */
+const SERVICE_PATHS = ["/healthz", "/readyz", "/metrics", "/openapi.json"] as const;
 
 type HotRoutes = ReturnType<typeof createHotRoutes>;
 
@@ -68,15 +76,20 @@ export function createApp({ config, services, database, logger, upstream, observ
   const observed = observability ?? createObservability(logger);
   // First of all: every request gets its id, its log line and its latency observation.
   app.use(observed.middleware);
-  // One limiter for the API and the gateway, so a key's allowance is the same whichever it calls.
-  const rateLimiter = new RateLimiter(config.rateLimitPerMinute);
+  // One pipeline for the API and the gateway, so a key's allowance is the same whichever it calls.
+  const pipeline = createRequestPipeline(services.auth, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    trustProxy: config.trustProxy,
+  });
+  const serving: RouteServing = { services, pipeline, publicUrl: config.publicUrl, trustProxy: config.trustProxy };
 
   // The gateway first, ahead of every middleware: it is the hot path of our users' LLM calls, reads its
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
   const gateway = createGatewayHandler(services, upstream, logger, {
-    bodyLimitBytes: config.bodyLimitBytes,
     upstreamApiKey: config.upstream.apiKey,
-    rateLimiter,
+    pipeline,
     corsOrigins: config.corsOrigins,
   });
   app.locals["gateway"] = gateway;
@@ -90,19 +103,15 @@ export function createApp({ config, services, database, logger, upstream, observ
   // Browsers of the configured origins only; none by default (the dashboard is served same-origin).
   const corsHeaders = cors({
     origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
-    exposedHeaders: ["x-request-id", "x-prompt-id", "x-prompt-version-id", "x-prompt-version", "retry-after", "date"],
+    exposedHeaders: [...EXPOSED_HEADERS],
     maxAge: 600,
   });
   app.use(securityHeaders, corsHeaders);
-  // The hot REST routes run outside Express (see createRequestListener) with the same header middleware,
-  // limiter and route table; Express still mounts them for requests that path leaves to it.
+  // The hot REST routes run outside Express (see createRequestListener) with the same header middleware
+  // and route serving; Express still mounts them (createApp alone serves every route).
   app.locals["hotRoutes"] = createHotRoutes(restRoutes, {
-    services,
+    ...serving,
     logger,
-    rateLimiter,
-    bodyLimitBytes: config.bodyLimitBytes,
-    publicUrl: config.publicUrl,
-    trustProxy: config.trustProxy,
     middleware: [securityHeaders, corsHeaders],
     observe: (route, handler) => observed.wrap(route, handler),
   });
@@ -118,32 +127,25 @@ export function createApp({ config, services, database, logger, upstream, observ
   // GET /openapi.json and the interactive docs at GET /docs.
   app.use(createApiDocsRouter());
 
-  // Every API call counts against its key; health, readiness and docs do not.
-  app.use(["/v1", "/v2", "/trpc"], (req, res, next) => {
-    const decision = rateLimiter.take(callerOf(req));
-    if (decision.allowed) return next();
-    res.set("retry-after", String(decision.retryAfterSeconds));
-    res.status(429).json({ data: null, error: rateLimitMessage(rateLimiter, decision.retryAfterSeconds) });
-  });
-
-  app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"], verify: refuseInvalidUtf8 }));
-
   app.use(
     "/trpc",
+    trpcBody(pipeline),
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req, res }) => ({
-        services,
-        authorization: req.headers.authorization,
-        requestId: res.locals["requestId"] as string,
-      }),
+      maxBatchSize: MAX_TRPC_BATCH_SIZE,
+      createContext: ({ req, res }) => {
+        const admission = pipeline.admit(req);
+        // Awaited by authedProcedure; a call that never gets that far must not leave it unhandled.
+        admission.catch(() => undefined);
+        return { services, admission, requestId: res.locals["requestId"] as string };
+      },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "tRPC internal error");
       },
     }),
   );
 
-  app.use(createRestRouter(services, config.publicUrl));
+  app.use(createRestRouter(serving));
   const dashboard = createDashboardRouter(config.dashboardDir);
   if (dashboard) app.use(dashboard);
   app.use(
@@ -151,9 +153,25 @@ export function createApp({ config, services, database, logger, upstream, observ
       ...restRoutes,
       { method: "post", path: GATEWAY_PATH },
       { method: "get", path: `${BODY_URL_PATH}/:versionId` },
-      ...["/healthz", "/readyz", "/metrics", "/openapi.json"].map((path) => ({ method: "get", path })),
+      ...SERVICE_PATHS.map((path) => ({ method: "get", path })),
     ]),
   );
-  app.use(restErrorHandler(logger, config.bodyLimitBytes));
+  app.use(restErrorHandler(logger));
   return app;
+}
+
+/**
+ * tRPC's request bodies, read by the shared pipeline (limit, encodings, UTF-8, depth) before tRPC parses
+ * the batch: tRPC takes `req.body` when it is set. Other content types are tRPC's to refuse.
+ */
+function trpcBody(pipeline: RequestPipeline): RequestHandler {
+  return (req, _res, next) => {
+    const kind = req.method === "POST" ? bodyKind(req) : "other";
+    if (kind === "unsupported-charset") return next(bodyErrors.unsupportedCharset());
+    if (kind !== "json") return next();
+    pipeline.readJson(req).then(({ body }) => {
+      req.body = body;
+      next();
+    }, next);
+  };
 }

@@ -25,6 +25,7 @@ const ZEnv = z.object({
   PROMPTREG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROMPTREG_TRUST_PROXY: booleanFlag,
   PROMPTREG_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
+  PROMPTREG_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(30),
   PROMPTREG_CORS_ORIGINS: z
     .preprocess(emptyAsUndefined, z.string().optional())
     .transform((v) => (v ? v.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean) : []))
@@ -43,6 +44,7 @@ const ZEnv = z.object({
   PROMPTREG_POINTER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  PROMPTREG_VERSION_CACHE_MB: z.coerce.number().int().min(0).max(64 * 1024).default(256),
 });
 
 export type Config = Readonly<{
@@ -62,6 +64,8 @@ export type Config = Readonly<{
   trustProxy: boolean;
   /** Requests per minute per API key (per client address without one); 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before its requests are refused unheard (429). */
+  authFailuresPerMinute: number;
   /** Browser origins allowed to call the API (CORS); none by default: same origin only. */
   corsOrigins: readonly string[];
   /** When set, GET /metrics wants `Authorization: Bearer <token>`; open otherwise (scrape it internally). */
@@ -83,6 +87,8 @@ export type Config = Readonly<{
     /** How often this replica looks for other replicas' deployments. */
     deploymentPollMs: number;
     versionCacheSize: number;
+    /** The bytes of version bodies the resolution cache holds at most. */
+    versionCacheBytes: number;
   }>;
 }>;
 
@@ -109,6 +115,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.PROMPTREG_LOG_LEVEL,
     trustProxy: e.PROMPTREG_TRUST_PROXY,
     rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.PROMPTREG_AUTH_FAILURES_PER_MINUTE,
     corsOrigins: Object.freeze(e.PROMPTREG_CORS_ORIGINS),
     metricsToken: e.PROMPTREG_METRICS_TOKEN,
     ferretdbBin: e.FERRETDB_BIN,
@@ -123,6 +130,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,
       versionCacheSize: e.PROMPTREG_VERSION_CACHE_SIZE,
+      versionCacheBytes: e.PROMPTREG_VERSION_CACHE_MB * 1024 * 1024,
     }),
   });
 }

@@ -1,6 +1,6 @@
 import { MongoServerSelectionError } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { AppError, appErrorTable, toAppError } from "./errors.js";
+import { AppError, appErrorTable, errorHeaders, toAppError } from "./errors.js";
 import { toHttpError } from "./http/errors.js";
 
 describe("error mapping", () => {
@@ -20,9 +20,16 @@ describe("error mapping", () => {
     expect(bug).toMatchObject({ code: "INTERNAL", message: "internal server error" });
   });
 
-  it("maps body-parser errors to 400/413", () => {
-    expect(toHttpError({ type: "entity.too.large", status: 413 }, 1024)).toMatchObject({ httpStatus: 413, message: "request body is larger than 1024 bytes" });
-    expect(toHttpError({ type: "entity.parse.failed", status: 400 }, 1)).toMatchObject({ httpStatus: 400 });
-    expect(toHttpError({ type: "something.else", status: 400 }, 1)).toMatchObject({ httpStatus: 400 });
+  it("maps Express's own 4xx errors (http-errors) to a plain 400, and anything else as toAppError", () => {
+    expect(toHttpError({ status: 400, message: "Failed to decode param '%E0%A4%A'" })).toMatchObject({ httpStatus: 400, message: "malformed request" });
+    expect(toHttpError({ status: 404 })).toMatchObject({ httpStatus: 400 });
+    expect(toHttpError({ status: 500 })).toMatchObject({ httpStatus: 500, message: "internal server error" });
+    expect(toHttpError(new AppError("CONFLICT", "taken"))).toMatchObject({ httpStatus: 409, message: "taken" });
+  });
+
+  it("tells every transport when to retry a 429 or a 503", () => {
+    expect(errorHeaders(new AppError("TOO_MANY_REQUESTS", "slow down", undefined, 7))).toEqual({ "retry-after": "7" });
+    expect(errorHeaders(new AppError("UNAVAILABLE", "down"))).toEqual({ "retry-after": "2" });
+    expect(errorHeaders(new AppError("NOT_FOUND", "gone"))).toEqual({});
   });
 });

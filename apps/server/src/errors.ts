@@ -25,6 +25,8 @@ export class AppError extends Error {
     message: string,
     /** Structured detail for clients (e.g. input errors), sent as is. */
     readonly details?: unknown,
+    /** When to try again (429): the `Retry-After` header of every transport's answer. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -35,6 +37,16 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
+
+/**
+ * Headers every transport adds to an error answer: when to retry a refused (429) or unavailable (503)
+ * request. One place, so REST, tRPC and the gateway tell clients the same.
+ */
+export function errorHeaders(error: AppError): Record<string, string> {
+  if (error.code === "TOO_MANY_REQUESTS") return { "retry-after": String(error.retryAfterSeconds ?? 1) };
+  if (error.code === "UNAVAILABLE") return { "retry-after": "2" };
+  return {};
+}
 
 /** Driver errors that mean "the database cannot be reached", as opposed to a bug or a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {

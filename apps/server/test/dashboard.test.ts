@@ -20,12 +20,20 @@ afterAll(async () => {
 });
 
 describe("dashboard", () => {
-  it("serves index.html at / and for client-side routes, uncached", async () => {
-    for (const path of ["/", "/prompts/Ab3xYz", "/prompts/Ab3xYz/versions/2"]) {
+  it("serves index.html at / (the dashboard routes in the URL's hash), uncached", async () => {
+    for (const path of ["/", "/index.html", "/?utm=x"]) {
       const res = await fetch(`${server.url}${path}`, { headers: { accept: "text/html" } });
       expect(res.status, path).toBe(200);
       expect(await res.text()).toContain("<title>promptreg</title>");
       expect(res.headers.get("cache-control")).toBe("no-cache");
+    }
+  });
+
+  it("answers 404 for paths the dashboard does not own: typos of service endpoints, stray pages", async () => {
+    for (const path of ["/health", "/ready", "/prompts/Ab3xYz", "/metricz", "/openapi", "/v3/prompt-2025"]) {
+      const res = await fetch(`${server.url}${path}`, { headers: { accept: "text/html" } });
+      expect(res.status, path).toBe(404);
+      expect(await res.text(), path).not.toContain("<title>promptreg</title>");
     }
   });
 
@@ -46,7 +54,7 @@ describe("dashboard", () => {
   it("leaves the API's answers alone", async () => {
     const api = await fetch(`${server.url}/v1/nope`, { headers: { accept: "text/html" } });
     expect(api.status).toBe(404);
-    expect(await api.json()).toEqual({ data: null, error: "no route GET /v1/nope" });
+    expect(await api.json()).toEqual({ data: null, error: "no such endpoint: GET /v1/nope" });
     expect((await fetch(`${server.url}/readyz`, { headers: { accept: "text/html" } })).headers.get("content-type")).toMatch(/json/);
   });
 });

@@ -170,8 +170,8 @@ describe("input errors", () => {
 describe("unknown prompt, environment or version", () => {
   it.each([
     [{ prompt_id: "nope00" }, /prompt nope00 not found/],
-    [{ environment: "qa" }, /environment qa .* no version deployed/],
-    [{ version_id: "00000000-0000-4000-8000-000000000000" }, /version 00000000-0000-4000-8000-000000000000 .* not found/],
+    [{ environment: "qa" }, /no version of prompt \w{6} is deployed to qa/],
+    [{ version_id: "00000000-0000-4000-8000-000000000000" }, /prompt version 00000000-0000-4000-8000-000000000000 of prompt \w{6} not found/],
   ])("%j answers 404 naming what was not found", async (selection, message) => {
     const error = (await create({ prompt_id: promptId, inputs, ...selection }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);

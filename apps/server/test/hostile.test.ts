@@ -1,6 +1,7 @@
 // Hostile input: every case answers 4xx with a clear message (or is stored harmlessly), nothing
 // reaches the database as an operator, and nothing pollutes prototypes in the server process.
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
@@ -138,5 +139,100 @@ describe("size and shape", () => {
       const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: "abc123", [field]: { $gt: "" }, inputs: {} }));
       expect(res.status, field).toBe(400);
     }
+  });
+});
+
+describe("caller input never grows the server's caches past a bound", () => {
+  it("gateway ids are capped as everywhere else (a 900 KB prompt_id was cached as 'not found')", async () => {
+    const before = server.services.resolution.stats();
+    const huge = "x".repeat(900_000);
+    for (const [field, value] of [["prompt_id", huge], ["version_id", huge], ["environment", "e".repeat(65)], ["prompt_id", "p".repeat(129)]] as const) {
+      const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: "abc123", inputs: {}, [field]: value }));
+      expect(res.status, field).toBe(400);
+      const { error } = (await res.json()) as { error: { message: string; code: string } };
+      expect(error.message, field).toMatch(new RegExp(`${field}: .*at most (128|64) characters`));
+    }
+    const after = server.services.resolution.stats();
+    expect(after.prompts.size).toBe(before.prompts.size);
+    expect(after.versions.size).toBe(before.versions.size);
+  });
+
+  it("ids that are unknown but well-formed are remembered as missing in a bounded map, apart from real entries", async () => {
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "kept", promptBody: sampleBody() })).body.data;
+    const call = (promptId: string) => rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: promptId, inputs: { company: "a", customer: "b", question: "c" } }));
+    expect((await call(id)).status).toBe(200);
+    for (let i = 0; i < 50; i++) expect((await call(`${"u".repeat(120)}${i}`)).status).toBe(404);
+    // The real prompt is still served from memory (the misses did not evict it).
+    const hits = server.services.resolution.stats().prompts.hits;
+    expect((await call(id)).status).toBe(200);
+    expect(server.services.resolution.stats().prompts.hits).toBe(hits + 1);
+  });
+});
+
+describe("key guessing", () => {
+  it("an address that keeps sending wrong keys is refused (429) before its guesses reach the database", async () => {
+    const guarded = await startTestServer({ PROMPTREG_AUTH_FAILURES_PER_MINUTE: "20" });
+    const keyLookups: string[] = [];
+    const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === "find" && event.command["find"] === "api_keys") keyLookups.push(event.commandName);
+    };
+    guarded.database.client.on("commandStarted", listener);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        const res = await fetch(`${guarded.url}/v1/prompt-2025/count`, { headers: { authorization: `Bearer prk_guess${i}` } });
+        statuses.push(res.status);
+        if (res.status === 429) expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      }
+      expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(275);
+      // At most one database read per admitted guess (the burst), none once refused.
+      expect(keyLookups.length).toBeLessThanOrEqual(25);
+      // The same on the gateway and tRPC: the throttle is the pipeline's, not a route's.
+      const gateway = await fetch(`${guarded.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer prk_guess", "content-type": "application/json" }, body: "{}" });
+      expect(gateway.status).toBe(429);
+      expect(((await gateway.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+      const trpc = await fetch(`${guarded.url}/trpc/prompts.count`, { headers: { authorization: "Bearer prk_guess" } });
+      expect(trpc.status).toBe(429);
+      // A key the server knows is still let through from that address (clients behind one NAT).
+      expect((await fetch(`${guarded.url}/v1/prompt-2025/count`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
+    } finally {
+      guarded.database.client.off("commandStarted", listener);
+      await guarded.stop();
+    }
+  });
+
+  it("a wrong key repeated is refused from memory, not by a database read each time", async () => {
+    const keyLookups: unknown[] = [];
+    const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === "find" && event.command["find"] === "api_keys") keyLookups.push(event);
+    };
+    server.database.client.on("commandStarted", listener);
+    try {
+      for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}/v1/prompt-2025/count`, { headers: { authorization: "Bearer prk_same_wrong_key" } })).status).toBe(401);
+    } finally {
+      server.database.client.off("commandStarted", listener);
+    }
+    expect(keyLookups).toHaveLength(1);
+  });
+
+  it("a key's allowance is one bucket, however its header is spelled", async () => {
+    const limited = await startTestServer({ PROMPTREG_RATE_LIMIT_PER_MINUTE: "3" });
+    try {
+      const spellings = [`Bearer ${ADMIN_KEY}`, `bearer ${ADMIN_KEY}`, `BEARER   ${ADMIN_KEY}  `, `Bearer\t${ADMIN_KEY}`];
+      const statuses = [];
+      for (const authorization of spellings) statuses.push((await fetch(`${limited.url}/v1/prompt-2025/count`, { headers: { authorization } })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("a tRPC batch is capped", async () => {
+    const calls = (n: number) => Array.from({ length: n }, () => "prompts.count").join(",");
+    const ok = await fetch(`${server.url}/trpc/${calls(MAX_TRPC_BATCH_SIZE)}?batch=1&input={}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(ok.status).toBe(200);
+    const tooMany = await fetch(`${server.url}/trpc/${calls(MAX_TRPC_BATCH_SIZE + 1)}?batch=1&input={}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(tooMany.status).toBe(400);
   });
 });

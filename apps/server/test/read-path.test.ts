@@ -31,38 +31,38 @@ async function newVersion(target: TestServer, promptId: string, baseId: string, 
   return (res.body.data as { id: string }).id;
 }
 
-/** POSTs `body` as plain JSON (the hot path) or gzip-compressed (left to Express, which inflates it). */
-async function post(path: string, body: unknown, via: "hot" | "express", headers: Record<string, string> = {}) {
+/** POSTs `body` as plain JSON, or gzip-compressed (read by the same request pipeline). */
+async function post(path: string, body: unknown, encoding: "plain" | "gzip", headers: Record<string, string> = {}) {
   const json = JSON.stringify(body);
   const response = await fetch(`${server.url}${path}`, {
     method: "POST",
     headers: {
       authorization: `Bearer ${ADMIN_KEY}`,
       "content-type": "application/json",
-      ...(via === "express" ? { "content-encoding": "gzip" } : {}),
+      ...(encoding === "gzip" ? { "content-encoding": "gzip" } : {}),
       ...headers,
     },
-    body: via === "express" ? gzipSync(json) : json,
+    body: encoding === "gzip" ? gzipSync(json) : json,
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
 const ENVIRONMENT_VERSION = "/v2/prompt-2025/query/environment-version";
 
-describe("hot routes answer exactly as the Express mount does", () => {
-  it("same data, same headers (helmet, CORS, request id), whichever path answers", async () => {
+describe("hot routes answer as the routes Express serves do", () => {
+  it("same headers (helmet, CORS, request id) as an Express route; compressed bodies read alike", async () => {
     const { id, versionId } = await createPrompt(server, "parity");
-    const hot = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { origin: ORIGIN });
-    const viaExpress = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "express", { origin: ORIGIN });
-    expect(hot.status).toBe(200);
-    expect(viaExpress.status).toBe(200);
+    const hot = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "plain", { origin: ORIGIN });
+    const compressed = await post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "gzip", { origin: ORIGIN });
+    // A route that is not hot: Express's router serves it.
+    const viaExpress = await post("/v1/prompt-2025/query/total-versions", { promptId: id }, "plain", { origin: ORIGIN });
+    expect([hot.status, compressed.status, viaExpress.status]).toEqual([200, 200, 200]);
     expect(hot.body.data).toMatchObject({ id: versionId, environments: ["production"], prompt_body: sampleBody() });
-    const withoutUrl = ({ s3_url: _url, ...rest }: Record<string, unknown>) => rest;
-    expect(withoutUrl(hot.body.data)).toEqual(withoutUrl(viaExpress.body.data));
+    expect(compressed.body).toEqual(hot.body);
     expect(hot.body.error).toBeNull();
 
-    // The two answers did come from the two paths: Express adds an ETag, the hot path does not (a POST
-    // answer is not cached by HTTP caches). The rest of the header names, and the security headers' values, are the same.
+    // The answers did come from the two paths: Express adds an ETag, the hot path does not (a POST answer
+    // is not cached by HTTP caches). The rest of the header names, and the security headers' values, are the same.
     const names = (h: Headers) => [...h.keys()].filter((k) => !["etag", "keep-alive", "connection"].includes(k)).sort();
     expect(viaExpress.headers.get("etag")).toBeTruthy();
     expect(hot.headers.get("etag")).toBeNull();
@@ -74,7 +74,7 @@ describe("hot routes answer exactly as the Express mount does", () => {
     expect(hot.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("same errors: contract violations, unknown prompts, missing keys, bad JSON, non-JSON bodies", async () => {
+  it("same errors, plain or compressed: contract violations, unknown prompts, missing keys, bad JSON, non-JSON bodies", async () => {
     const cases: Array<[body: unknown, headers: Record<string, string>, status: number]> = [
       [{ promptId: 42, environment: "production" }, {}, 400],
       [{ promptId: "nope00", environment: "production" }, {}, 404],
@@ -86,10 +86,10 @@ describe("hot routes answer exactly as the Express mount does", () => {
       [[{ promptId: "nope00" }], {}, 400],
     ];
     for (const [body, headers, status] of cases) {
-      const hot = await post(ENVIRONMENT_VERSION, body, "hot", headers);
-      const viaExpress = await post(ENVIRONMENT_VERSION, body, "express", headers);
+      const hot = await post(ENVIRONMENT_VERSION, body, "plain", headers);
+      const compressed = await post(ENVIRONMENT_VERSION, body, "gzip", headers);
       expect(hot.status, JSON.stringify(body)).toBe(status);
-      expect(hot.body).toEqual(viaExpress.body);
+      expect(compressed.body).toEqual(hot.body);
       expect(hot.body.data).toBeNull();
     }
 
@@ -204,7 +204,7 @@ describe("each pointer's version is copied under the pointer's key", () => {
     // The pointer documents stay small: scans of a prompt's environments never carry bodies.
     expect(await db.collection("environments").findOne(key)).not.toHaveProperty("version");
 
-    const fetchFresh = () => post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "hot", { "cache-control": "no-cache" });
+    const fetchFresh = () => post(ENVIRONMENT_VERSION, { promptId: id, environment: "production" }, "plain", { "cache-control": "no-cache" });
     await copies.deleteOne(key); // a pointer written before copies were kept
     expect((await fetchFresh()).body.data).toMatchObject({ id: versionId, prompt_body: sampleBody() });
 

@@ -25,6 +25,7 @@ const startReplica = async (): Promise<Services> => {
     bodyUrlTtlSeconds: 300,
     pointerTtlMs: 600_000,
     versionCacheSize: 1000,
+    versionCacheBytes: 64 * 1024 * 1024,
     deploymentPollMs: 60_000,
   });
 };
@@ -50,8 +51,8 @@ describe("prompt changes across replicas", () => {
   it("a prompt deleted on replica A stops resolving on replica B after one feed poll", async () => {
     const { prompt } = await replicaA.prompts.create(scope, { name: "deleted-elsewhere", body: sampleBody() });
     const resolveOnB = () => replicaB.resolution.resolve(scope, { promptId: prompt.id });
+    await replicaB.deploymentFeed.poll(); // B is now up to date with the clock (the creation's deployment included)
     await resolveOnB(); // warm B's cache
-    await replicaB.deploymentFeed.poll(); // B is now up to date with the clock
     const onA = seen(replicaA);
     const onB = seen(replicaB);
 
@@ -80,8 +81,8 @@ describe("prompt changes across replicas", () => {
       body: sampleBody({ temperature: 0.9 }),
     });
     const resolveOnB = () => replicaB.resolution.resolve(scope, { promptId: prompt.id, versionId: v11.id });
+    await replicaB.deploymentFeed.poll(); // B is up to date with the clock (the creation's deployment included)
     await expect(resolveOnB()).resolves.toMatchObject({ versionId: v11.id }); // warm B's cache
-    await replicaB.deploymentFeed.poll();
 
     await replicaA.versions.remove(scope, { promptId: prompt.id, versionId: v11.id });
     await expect(resolveOnB()).resolves.toMatchObject({ versionId: v11.id }); // still cached on B

@@ -1,6 +1,6 @@
 // Bad input answers 4xx with a clear message in the `{ data: null, error }` envelope, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
 
 let server: TestServer;
 let promptId: string;
@@ -103,7 +103,26 @@ describe("unknown ids answer 404 whatever their form", () => {
   });
 
   it("unknown routes are a JSON 404", async () => {
-    expectError(await server.rest("POST", "/v1/prompt-2025/nope/nope/nope"), 404, "no route");
+    expectError(await server.rest("POST", "/v1/prompt-2025/nope/nope/nope"), 404, "no such endpoint");
+  });
+
+  it("an unknown endpoint under /v1, /v2 or /trpc is a 404, even where a parameter pattern would take its words", async () => {
+    // `DELETE /v1/prompt-2025/:promptId/:promptVersionId` must not make this a 405 inviting to delete "query".
+    for (const [method, path] of [
+      ["POST", "/v1/prompt-2025/query/metrics"],
+      ["POST", "/v1/prompt-2025/update/rollouts"],
+      ["GET", "/v1/prompt-2025/query/versions/extra"],
+      ["POST", "/v2/prompt-2025/query/versions"],
+    ] as const) {
+      const res = await server.rest(method, path, method === "POST" ? {} : undefined);
+      expectError(res, 404, `no such endpoint: ${method} ${path}`);
+      expect(res.headers.get("allow"), path).toBeNull();
+    }
+    // A path that does name a prompt's version (ids of their form) still gets its 405.
+    const res = await server.rest("POST", `/v1/prompt-2025/${promptId}/${versionId}`, {});
+    expectError(res, 405, "use DELETE");
+    const trpc = await fetch(`${server.url}/trpc/prompts.nope`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(trpc.status).toBe(404);
   });
 });
 
@@ -133,7 +152,7 @@ describe("found by a new-user pass", () => {
     expect(res.headers.get("allow")).toBe("GET, HEAD");
     const put = await server.rest("PUT", `/v1/prompt-2025/id/${promptId}/tags`, { tags: ["x"] });
     expectError(put, 405, "use PATCH");
-    expectError(await server.rest("POST", "/v1/no-such-thing", {}), 404, "no route");
+    expectError(await server.rest("POST", "/v1/no-such-thing", {}), 404, "no such endpoint");
   });
 
   it("double slashes (a base URL with a trailing slash) reach the route", async () => {

@@ -36,6 +36,23 @@ export const PRODUCTION_ENVIRONMENT = "production";
 /** ISO 8601 timestamp in UTC, as every response carries it. */
 export const ZIsoDateTime = z.iso.datetime();
 
+/**
+ * The forms of the ids the server generates. Lookups accept any {@link ZIdRef} (an id of another form is
+ * simply not found); these only tell whether a path segment could be an id at all, so that an unknown
+ * endpoint (`POST /v1/prompt-2025/query/metrics`) answers 404 instead of matching `/:promptId/:versionId`.
+ */
+export const ID_SHAPES = {
+  promptId: PROMPT_ID_PATTERN,
+  versionId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  keyId: /^key_[A-Za-z0-9_-]{12}$/,
+} as const;
+
+/** Most items one page holds, on every paged endpoint. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** Most procedure calls one tRPC batch request may carry (the server refuses more; the client splits). */
+export const MAX_TRPC_BATCH_SIZE = 50;
+
 // Each check names its rule: in Zod 4 a schema-level `error` would otherwise be the message of every
 // check too ("pageSize must be a number" for 5000).
 /** Zero-based page number. */
@@ -49,7 +66,7 @@ export const ZPageSize = z
   .number({ error: "pageSize must be a number" })
   .int("pageSize must be a whole number")
   .min(1, "pageSize must be 1 or more")
-  .max(1000, "pageSize must be at most 1000");
+  .max(MAX_PAGE_SIZE, `pageSize must be at most ${MAX_PAGE_SIZE}`);
 
 export const ZPromptName = z
   .string({ error: "name must be a string" })

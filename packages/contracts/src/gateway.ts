@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZEnvironmentName, ZIdRef } from "./common.js";
 
 /**
  * The fields a gateway call (`POST /v1/chat/completions`) adds to an OpenAI chat completion request to
@@ -6,14 +7,17 @@ import { z } from "zod";
  * be left out (the version's are used; the caller's messages are appended).
  */
 export const ZGatewayPromptFields = z.object({
-  /** The prompt to compile. */
-  prompt_id: z.string({ error: "prompt_id must be a string" }).trim().min(1, "prompt_id must not be empty"),
+  /**
+   * The prompt to compile. Ids and environment names follow the same rules as on every other endpoint
+   * (at most 128 and 64 characters): they key the server's caches, whose memory must stay bounded.
+   */
+  prompt_id: ZIdRef,
   /** Variable values; checked against the version's variables (400 with one entry per problem). */
   inputs: z.record(z.string(), z.unknown(), { error: "inputs must be an object of variable names to values" }).nullish(),
   /** Which environment's version to use; wins over `version_id`; default `production`. */
-  environment: z.string({ error: "environment must be a string" }).trim().min(1, "environment must not be empty").nullish(),
+  environment: ZEnvironmentName.nullish(),
   /** A specific version of the prompt. */
-  version_id: z.string({ error: "version_id must be a string" }).trim().min(1, "version_id must not be empty").nullish(),
+  version_id: ZIdRef.nullish(),
 });
 export type TGatewayPromptFields = z.infer<typeof ZGatewayPromptFields>;
 

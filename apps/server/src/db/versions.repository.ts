@@ -1,8 +1,25 @@
+import type { TPromptVersion } from "@promptreg/contracts";
 import type { Collection, Db, Filter } from "mongodb";
 import { findOwnedById } from "./by-id.js";
 import type { VersionDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
+
+/** A stored version's metadata as the API answers it, with the environments that point at it now. */
+export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromptVersion {
+  return {
+    id: doc._id,
+    promptId: doc.promptId,
+    model: doc.model,
+    majorVersion: doc.major,
+    minorVersion: doc.minor,
+    commitMessage: doc.commitMessage,
+    environments,
+    createdAt: doc.createdAt.toISOString(),
+    variables: doc.variables,
+    partials: doc.partials,
+  };
+}
 
 export interface VersionListQuery {
   major?: number | undefined;

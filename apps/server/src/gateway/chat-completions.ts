@@ -7,15 +7,15 @@
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { once } from "node:events";
-import { jsonDepth, MAX_BODY_DEPTH, PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
+import { PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
 import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
-import { AppError } from "../errors.js";
-import { parseJsonBody, readBody } from "../http/body.js";
-import { toHttpError } from "../http/errors.js";
-import { callerOf, rateLimitMessage, type RateLimiter } from "../http/rate-limit.js";
+import { AppError, errorHeaders } from "../errors.js";
+import { logServerError, toHttpError } from "../http/errors.js";
+import { EXPOSED_HEADERS, type RequestPipeline } from "../http/pipeline.js";
 import { assignRequestId } from "../http/request-id.js";
 import type { Logger } from "../logger.js";
-import type { RequestScope, ResolvedVersion, Services } from "../services/index.js";
+import type { ResolvedVersion } from "../resolution/index.js";
+import type { RequestScope, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
 import { isUpstreamTimeout, UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
 
@@ -34,20 +34,24 @@ const RELAYED_HEADERS = [
 ];
 
 export interface GatewayOptions {
-  bodyLimitBytes: number;
   upstreamApiKey: string | undefined;
-  rateLimiter: RateLimiter;
+  /** Admission (keys, rate limits) and body reading, shared with the other entry points. */
+  pipeline: RequestPipeline;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
   corsOrigins: readonly string[];
 }
 
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The gateway's path, and its route label in logs and metrics. */
+export const GATEWAY_ROUTE = "/v1/chat/completions";
+
 export function createGatewayHandler(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): GatewayHandler {
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const scope = await services.auth.authenticate(req.headers.authorization);
-    const raw = await readBody(req, options.bodyLimitBytes);
-    const body = parseJsonObject(raw);
+    const scope = await options.pipeline.admit(req);
+    const { raw, body: parsed } = await options.pipeline.readJson(req);
+    if (!isPlainObject(parsed)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
+    const body = parsed;
 
     let outgoing: string | Buffer = raw;
     let resolved: ResolvedVersion | undefined;
@@ -103,32 +107,26 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
   }
 
   const corsOrigins = new Set(options.corsOrigins);
+  const exposedHeaders = EXPOSED_HEADERS.join(", ");
 
   return (req, res) => {
     const requestId = assignRequestId(req);
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
       res.setHeader("access-control-allow-origin", origin);
-      res.setHeader("access-control-expose-headers", "x-request-id, x-prompt-id, x-prompt-version-id, x-prompt-version, retry-after");
+      res.setHeader("access-control-expose-headers", exposedHeaders);
       res.setHeader("vary", "origin");
     }
-    const decision = options.rateLimiter.take(callerOf(req));
-    if (!decision.allowed) {
-      req.resume();
-      const message = rateLimitMessage(options.rateLimiter, decision.retryAfterSeconds);
-      return sendError(res, 429, message, "rate_limit_error", "rate_limit_exceeded", undefined, {
-        "x-request-id": requestId,
-        "retry-after": String(decision.retryAfterSeconds),
-      });
-    }
     handle(req, res, requestId).catch((error: unknown) => {
+      // What is left of a refused body is drained, so the connection stays usable.
+      if (!req.readableEnded) req.resume();
       if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
       if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
       if (isAbort(error)) return void res.destroy();
-      const appError = toHttpError(error, options.bodyLimitBytes);
-      if (appError.code === "INTERNAL") logger.error({ err: error, requestId }, "gateway error");
+      const appError = toHttpError(error);
+      logServerError(logger, appError, error, { requestId, method: req.method, path: GATEWAY_ROUTE });
       const [type, code] = errorKind(appError);
-      sendError(res, appError.httpStatus, appError.message, type, code, appError.details, { "x-request-id": requestId });
+      sendError(res, appError.httpStatus, appError.message, type, code, appError.details, { "x-request-id": requestId, ...errorHeaders(appError) });
     });
   };
 }
@@ -185,14 +183,6 @@ async function compile(resolved: ResolvedVersion, body: Record<string, unknown>,
   }
 }
 
-function parseJsonObject(raw: Buffer): Record<string, unknown> {
-  const body = parseJsonBody(raw);
-  if (!isPlainObject(body)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
-  // Compilation walks inputs and messages; a hostile depth must stop here, not in a stack overflow.
-  if (jsonDepth(body) > MAX_BODY_DEPTH) throw new AppError("BAD_REQUEST", `request body nests deeper than ${MAX_BODY_DEPTH} levels`);
-  return body;
-}
-
 function readSelection(body: Record<string, unknown>) {
   const parsed = ZGatewayPromptCall.safeParse(body);
   if (!parsed.success) throw new AppError("BAD_REQUEST", formatZodIssues(parsed.error));
@@ -228,6 +218,8 @@ function errorKind(error: AppError): [type: string, code: string] {
       return ["invalid_prompt", "invalid_template"];
     case "PAYLOAD_TOO_LARGE":
       return ["invalid_request_error", "request_too_large"];
+    case "TOO_MANY_REQUESTS":
+      return ["rate_limit_error", "rate_limit_exceeded"];
     case "UNAVAILABLE":
       return ["server_error", "database_unavailable"];
     case "INTERNAL":

@@ -12,6 +12,8 @@ export const bodyErrors = {
   unsupportedEncoding: () => new AppError("BAD_REQUEST", "unsupported content-encoding; send gzip, deflate, br or identity"),
   invalidJson: () => new AppError("BAD_REQUEST", "request body is not valid JSON"),
   invalidUtf8: () => new AppError("BAD_REQUEST", "request body is not valid UTF-8"),
+  unsupportedCharset: () => new AppError("BAD_REQUEST", "unsupported charset; send UTF-8 JSON"),
+  notJson: () => new AppError("BAD_REQUEST", "request body must be JSON sent with 'Content-Type: application/json'"),
   undecodable: () => new AppError("BAD_REQUEST", "request body does not match its content-encoding (could not decompress it)"),
 };
 

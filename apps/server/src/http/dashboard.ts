@@ -2,13 +2,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import express, { Router } from "express";
 
-/** Paths that belong to the API: never answered with the dashboard's index.html. */
-const API_PREFIXES = ["/v1/", "/v2/", "/trpc", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"];
-
 /**
  * Serves the dashboard's production build (apps/dashboard/dist) at `/`: hashed assets cached for a year,
- * index.html never cached, and any other browser navigation answered with index.html (client-side
- * routing). Nothing is mounted when the build is absent (`pnpm start` builds it).
+ * index.html never cached. The dashboard routes in the URL's hash (`/#/prompts/Ab3xYz`), so the only page
+ * it owns is `/` itself: any other path is no page of ours, and a typo such as `/health` is a 404, not
+ * the dashboard. Nothing is mounted when the build is absent (`pnpm start` builds it).
  */
 export function createDashboardRouter(dir: string): Router | undefined {
   const index = join(dir, "index.html");
@@ -19,10 +17,10 @@ export function createDashboardRouter(dir: string): Router | undefined {
   router.use("/assets", (_req, res) => {
     res.status(404).type("text/plain").send("not found");
   });
-  router.use(express.static(dir, { index: false, maxAge: "1h" }));
-  router.get(/.*/, (req, res, next) => {
-    if (API_PREFIXES.some((prefix) => req.path.startsWith(prefix)) || !req.accepts("html")) return next();
+  router.get(["/", "/index.html"], (_req, res) => {
     res.set("cache-control", "no-cache").sendFile(index);
   });
+  // The build's other top-level files (favicon.svg…).
+  router.use(express.static(dir, { index: false, maxAge: "1h" }));
   return router;
 }

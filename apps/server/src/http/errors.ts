@@ -1,41 +1,17 @@
-import { isUtf8 } from "node:buffer";
+import { ID_SHAPES } from "@promptreg/contracts";
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, toAppError } from "../errors.js";
+import { AppError, errorHeaders, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { bodyErrors } from "./body.js";
 
 /**
- * Errors of express.json (body-parser): http-errors with a `status`, most with a `type`; a body that fails
- * to decompress carries zlib's `errno` and `code` (Z_DATA_ERROR, ERR__ERROR_FORMAT_PADDING_2…) instead.
+ * Anything thrown while serving a request, as the AppError its answer is made from. Besides our own and
+ * the database's errors (errors.ts), Express raises http-errors with a 4xx `status` (a path that does not
+ * decode, say): a plain 400.
  */
-interface BodyParserError {
-  status: number;
-  type?: unknown;
-  code?: unknown;
-  errno?: unknown;
-}
-const isBodyParserError = (error: unknown): error is BodyParserError =>
-  typeof error === "object" && error !== null && typeof (error as { status?: unknown }).status === "number";
-
-const bodyParserMessages: Record<string, (limit: number) => AppError> = {
-  "entity.too.large": bodyErrors.tooLarge,
-  "entity.parse.failed": bodyErrors.invalidJson,
-  "encoding.unsupported": bodyErrors.unsupportedEncoding,
-  "encoding.invalid": bodyErrors.invalidUtf8,
-  "charset.unsupported": () => new AppError("BAD_REQUEST", "unsupported charset; send UTF-8 JSON"),
-  "request.aborted": () => new AppError("BAD_REQUEST", "request aborted"),
-};
-
-export function toHttpError(error: unknown, bodyLimitBytes: number): AppError {
-  if (isBodyParserError(error)) {
-    const make = typeof error.type === "string" ? bodyParserMessages[error.type] : undefined;
-    if (make) return make(bodyLimitBytes);
-    if (typeof error.errno === "number" && typeof error.code === "string") {
-      return bodyErrors.undecodable();
-    }
-    if (error.status === 413) return bodyErrors.tooLarge(bodyLimitBytes);
-    if (error.status >= 400 && error.status < 500) return new AppError("BAD_REQUEST", "malformed request");
-  }
+export function toHttpError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  if (typeof status === "number" && status >= 400 && status < 500) return new AppError("BAD_REQUEST", "malformed request");
   return toAppError(error);
 }
 
@@ -53,52 +29,71 @@ export interface RestErrorAnswer {
 export function restErrorAnswer(
   error: unknown,
   logger: Logger,
-  bodyLimitBytes: number,
   request: { requestId: string | undefined; method: string | undefined; path: string },
 ): RestErrorAnswer {
-  const appError = toHttpError(error, bodyLimitBytes);
-  const headers: Record<string, string> = {};
+  const appError = toHttpError(error);
+  logServerError(logger, appError, error, request);
+  return { status: appError.httpStatus, headers: errorHeaders(appError), body: JSON.stringify({ data: null, error: appError.message }) };
+}
+
+/**
+ * What every transport logs of a failed request: 500s as errors with the request id (their answer says
+ * no more than "internal server error"), database outages as warnings; client errors not at all.
+ */
+export function logServerError(
+  logger: Logger,
+  appError: AppError,
+  cause: unknown,
+  request: { requestId: string | undefined; method?: string | undefined; path: string },
+): void {
   if (appError.code === "INTERNAL") {
-    logger.error({ err: error, requestId: request.requestId, method: request.method, path: request.path }, "unhandled error");
+    logger.error({ err: cause, requestId: request.requestId, method: request.method, path: request.path }, "unhandled error");
   } else if (appError.code === "UNAVAILABLE") {
-    logger.warn({ requestId: request.requestId, path: request.path, reason: (error as Error).message }, "database unavailable");
-    headers["retry-after"] = "2";
+    logger.warn({ requestId: request.requestId, path: request.path, reason: (cause as Error).message }, "database unavailable");
   }
-  return { status: appError.httpStatus, headers, body: JSON.stringify({ data: null, error: appError.message }) };
 }
 
 /** Express's error handler: restErrorAnswer. */
-export function restErrorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+export function restErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const requestId = res.locals["requestId"] as string | undefined;
-    const answer = restErrorAnswer(error, logger, bodyLimitBytes, { requestId, method: req.method, path: req.path });
+    // What is left of a refused body is drained, so the connection stays usable.
+    if (!req.readableEnded) req.resume();
+    const answer = restErrorAnswer(error, logger, { requestId, method: req.method, path: req.path });
     if (res.headersSent) return;
     res.status(answer.status).set(answer.headers).type("application/json").send(answer.body);
   };
 }
 
-/**
- * express.json `verify` hook: decoding would silently turn invalid bytes into U+FFFD and store them.
- * The error carries body-parser's shape so the error handler answers 400.
- */
-export function refuseInvalidUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
-  if (!isUtf8(buf)) throw Object.assign(new Error("invalid UTF-8"), { type: "encoding.invalid", status: 400 });
-}
-
-/** A route as the 405 check sees it: method and Express path (`:name` segments match any one segment). */
+/** A route as the 405 check sees it: method and Express path (`:name` segments match one id of that name's form). */
 export interface KnownRoute {
   method: string;
   path: string;
 }
 
+/** The form a path parameter must have for a path to name an endpoint at all (see ID_SHAPES). */
+const PARAMETER_SHAPES: Record<string, RegExp> = {
+  promptId: ID_SHAPES.promptId,
+  promptVersionId: ID_SHAPES.versionId,
+  versionId: ID_SHAPES.versionId,
+  keyId: ID_SHAPES.keyId,
+};
+
 /**
- * The answer to a request no route took: 405 with `Allow` when the path exists for other methods (a
- * client debugging a wrong method learns which to use), else 404.
+ * The answer to a request no route took: 405 with `Allow` when the path names an endpoint that exists for
+ * other methods (a client debugging a wrong method learns which to use), else 404 "no such endpoint".
+ * A parameter segment only matches an id of its form: `POST /v1/prompt-2025/query/metrics` is no
+ * endpoint, not a prompt called "query" that could be deleted.
  */
 export function createNotFoundHandler(routes: readonly KnownRoute[]): RequestHandler {
   const patterns = routes.map((route) => ({ method: route.method.toUpperCase(), segments: route.path.split("/") }));
+  const segmentMatches = (segment: string, part: string) => {
+    if (!part.startsWith(":")) return part === segment;
+    const shape = PARAMETER_SHAPES[part.slice(1)];
+    return shape ? shape.test(decodeSegment(segment)) : segment !== "";
+  };
   const matches = (segments: string[], pattern: string[]) =>
-    segments.length === pattern.length && pattern.every((part, i) => part.startsWith(":") ? segments[i] !== "" : part === segments[i]);
+    segments.length === pattern.length && pattern.every((part, i) => segmentMatches(segments[i]!, part));
   return (req, res) => {
     const segments = req.path.replace(/\/$/, "").split("/");
     const allowed = [...new Set(patterns.filter((p) => matches(segments, p.segments)).map((p) => p.method))];
@@ -107,6 +102,14 @@ export function createNotFoundHandler(routes: readonly KnownRoute[]): RequestHan
       res.status(405).set("allow", allowed.join(", ")).json({ data: null, error: `${req.method} is not allowed on ${req.path}; use ${allowed.slice(0, -1).join(", ")}${allowed.length > 1 ? " or " : ""}${allowed.at(-1)}` });
       return;
     }
-    res.status(404).json({ data: null, error: `no route ${req.method} ${req.path}` });
+    res.status(404).json({ data: null, error: `no such endpoint: ${req.method} ${req.path}` });
   };
 }
+
+const decodeSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from "node:http";
-
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** Buckets kept at most; past it the least recently seen callers are forgotten (they start full again). */
@@ -9,7 +7,8 @@ const MAX_BUCKETS = 100_000;
  * A token bucket per caller: `perMinute` tokens, refilled continuously, so a caller may burst up to a
  * minute's allowance and then sustains `perMinute`. In memory, per replica: behind a load balancer the
  * cluster-wide limit is replicas × perMinute. One small class rather than express-rate-limit because the
- * gateway's fast path runs outside Express and must share the same buckets.
+ * entry points that run outside Express (the gateway, the hot routes) must share the same buckets.
+ * Callers are ids we derive (a key's id, a client address), never raw header text; and the map is capped.
  */
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -19,9 +18,20 @@ export class RateLimiter {
     this.#perMs = perMinute / 60_000;
   }
 
+  /** Takes one token from the caller's bucket. */
   take(caller: string, now = Date.now()): RateDecision {
+    return this.#decide(caller, now, true);
+  }
+
+  /** Whether `take` would allow the caller now, without taking anything. */
+  peek(caller: string, now = Date.now()): RateDecision {
+    return this.#decide(caller, now, false);
+  }
+
+  #decide(caller: string, now: number, consume: boolean): RateDecision {
     if (this.perMinute <= 0) return { allowed: true };
     const bucket = this.#buckets.get(caller);
+    if (!bucket && !consume) return { allowed: true };
     let tokens = this.perMinute;
     if (bucket) {
       tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * this.#perMs);
@@ -33,16 +43,11 @@ export class RateLimiter {
       this.#buckets.set(caller, { tokens, at: now });
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.#perMs / 1000)) };
     }
-    this.#buckets.set(caller, { tokens: tokens - 1, at: now });
+    this.#buckets.set(caller, { tokens: consume ? tokens - 1 : tokens, at: now });
     return { allowed: true };
   }
-}
 
-/** Who a request counts against: its API key (the header as sent), else the client address. */
-export function callerOf(req: IncomingMessage): string {
-  const authorization = req.headers.authorization;
-  return authorization ? `key:${authorization}` : `ip:${req.socket.remoteAddress ?? "unknown"}`;
+  get size(): number {
+    return this.#buckets.size;
+  }
 }
-
-export const rateLimitMessage = (limiter: RateLimiter, retryAfterSeconds: number) =>
-  `rate limit exceeded: ${limiter.perMinute} requests per minute per API key; retry in ${retryAfterSeconds} s`;

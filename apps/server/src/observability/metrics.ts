@@ -61,20 +61,20 @@ export function createMetrics(): Metrics {
 
   let cacheStats: CacheStatsSource | undefined;
   // Counters are monotonic; the caches count since start-up, so each scrape adds what was counted since the last.
-  const reported = new Map<string, { hits: number; misses: number }>();
+  const reported = new Map<string, number>();
   const readCaches = (): Array<[string, CacheStats]> => Object.entries(cacheStats?.() ?? {});
   const advance = (which: "hits" | "misses", counter: Counter<"cache">) => {
     for (const [cache, stats] of readCaches()) {
-      const seen = reported.get(cache) ?? { hits: 0, misses: 0 };
-      const delta = stats[which] - seen[which];
-      if (delta > 0) counter.inc({ cache }, delta);
-      seen[which] = stats[which];
-      reported.set(cache, seen);
+      const key = `${which}\u0000${cache}`;
+      const seen = reported.get(key);
+      // Every cache's series exists from the first scrape on, at 0 until something is counted.
+      if (seen === undefined || stats[which] > seen) counter.inc({ cache }, stats[which] - (seen ?? 0));
+      reported.set(key, stats[which]);
     }
   };
   new Counter({
     name: "promptreg_resolution_cache_hits_total",
-    help: "Gateway prompt resolution: lookups answered from the cache, by cache (versions, pointers, prompts)",
+    help: "Gateway prompt resolution: lookups answered from the cache, by cache (versions, prompts)",
     labelNames: ["cache"] as const,
     registers: [registry],
     collect() {

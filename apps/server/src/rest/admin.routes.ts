@@ -6,6 +6,7 @@ import {
   ZCreateOrganizationInput,
   ZWhoAmI,
 } from "@promptreg/contracts";
+import { ZRestKeyIdParams } from "@promptreg/contracts/rest";
 import { z } from "zod";
 import { defineRoute } from "./route.js";
 
@@ -38,9 +39,10 @@ export const adminRoutes = [
     method: "delete",
     path: "/v1/api-keys/:keyId",
     summary: "Revoke an API key",
+    params: ZRestKeyIdParams,
     response: z.null(),
     async handler({ scope, params, services }) {
-      await services.auth.revokeKey(scope, params["keyId"]!);
+      await services.auth.revokeKey(scope, params.keyId);
       return null;
     },
   }),

@@ -5,8 +5,9 @@
 import type { TDeploymentEvent, TPromptChangeEvent, TRegistryChangeEvent } from "@promptreg/contracts";
 import { Router, type Request, type Response } from "express";
 import { AppError } from "../errors.js";
+import type { RequestPipeline } from "../http/pipeline.js";
 import type { DeploymentChange, Services } from "../services/index.js";
-import { sendEnvelope } from "./route.js";
+import { envelopeText } from "./route.js";
 
 const HEARTBEAT_MS = 15_000;
 /** The most missed events a reconnecting stream replays; past it the client resyncs. */
@@ -21,11 +22,11 @@ const toEvent = (c: Pick<DeploymentChange, "deploymentId" | "promptId" | "enviro
   at: c.at.toISOString(),
 });
 
-export function createDeploymentsRouter(services: Services): Router {
+export function createDeploymentsRouter(services: Services, pipeline: RequestPipeline): Router {
   const router = Router();
 
   router.get("/v1/deployments/stream", async (req: Request, res: Response) => {
-    const scope = await services.auth.authenticate(req.get("authorization"));
+    const scope = await pipeline.admit(req);
     const lastEventId = req.get("last-event-id");
     // Read what a reconnecting client missed before going live, so the live events follow it in order.
     // Past REPLAY_LIMIT events, or after an entry this server does not know, the gap cannot be replayed:
@@ -82,12 +83,12 @@ export function createDeploymentsRouter(services: Services): Router {
   });
 
   router.get("/v1/deployments", async (req: Request, res: Response) => {
-    const scope = await services.auth.authenticate(req.get("authorization"));
+    const scope = await pipeline.admit(req);
     const sinceParam = req.query["since"];
     if (sinceParam !== undefined && typeof sinceParam !== "string") throw new AppError("BAD_REQUEST", "since must be one ISO 8601 timestamp");
     const since = sinceParam === undefined ? new Date(Date.now() - 60_000) : new Date(sinceParam);
     if (Number.isNaN(since.getTime())) throw new AppError("BAD_REQUEST", "since must be an ISO 8601 timestamp");
-    sendEnvelope(res, 200, await services.environments.changesSince(scope, since, 1000));
+    res.status(200).type("application/json").send(envelopeText(await services.environments.changesSince(scope, since, 1000)));
   });
 
   return router;

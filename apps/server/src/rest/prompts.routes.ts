@@ -1,8 +1,9 @@
-import { DEFAULT_PROMPT_PAGE_SIZE } from "@promptreg/contracts";
+import { ZListPromptsInput } from "@promptreg/contracts";
 import {
   ZRestCreatePromptData,
   ZRestCreatePromptRequest,
   ZRestPrompt,
+  ZRestPromptIdParams,
   ZRestQueryPromptsRequest,
   ZRestRenameRequest,
   ZRestSetTagsRequest,
@@ -37,12 +38,9 @@ export const promptRoutes = [
     body: ZRestQueryPromptsRequest,
     response: z.array(ZRestPrompt),
     async handler({ scope, body, services }) {
-      const { items } = await services.prompts.list(scope, {
-        search: body.search,
-        tags: body.tagsFilter,
-        page: body.page ?? 0,
-        pageSize: body.pageSize ?? DEFAULT_PROMPT_PAGE_SIZE,
-      });
+      // The typed API's listing, its paging defaults included.
+      const input = ZListPromptsInput.parse({ search: body.search, tags: body.tagsFilter, page: body.page, pageSize: body.pageSize });
+      const { items } = await services.prompts.list(scope, input);
       return items.map(toRestPrompt);
     },
   }),
@@ -50,17 +48,19 @@ export const promptRoutes = [
     method: "get",
     path: `${P}/id/:promptId`,
     summary: "Get a prompt",
+    params: ZRestPromptIdParams,
     response: ZRestPrompt,
-    handler: async ({ scope, params, services }) => toRestPrompt(await services.prompts.byId(scope, params["promptId"]!)),
+    handler: async ({ scope, params, services }) => toRestPrompt(await services.prompts.byId(scope, params.promptId)),
   }),
   defineRoute({
     method: "post",
     path: `${P}/id/:promptId/rename`,
     summary: "Rename a prompt",
+    params: ZRestPromptIdParams,
     body: ZRestRenameRequest,
     response: z.null(),
     async handler({ scope, body, params, services }) {
-      await services.prompts.rename(scope, { promptId: params["promptId"]!, name: body.name });
+      await services.prompts.rename(scope, { promptId: params.promptId, name: body.name });
       return null;
     },
   }),
@@ -68,18 +68,20 @@ export const promptRoutes = [
     method: "patch",
     path: `${P}/id/:promptId/tags`,
     summary: "Replace a prompt's tags; answers the stored tags",
+    params: ZRestPromptIdParams,
     body: ZRestSetTagsRequest,
     response: z.array(z.string()),
     handler: ({ scope, body, params, services }) =>
-      services.prompts.setTags(scope, { promptId: params["promptId"]!, tags: body.tags }),
+      services.prompts.setTags(scope, { promptId: params.promptId, tags: body.tags }),
   }),
   defineRoute({
     method: "delete",
     path: `${P}/:promptId`,
     summary: "Delete a prompt (it and its versions leave every listing and lookup)",
+    params: ZRestPromptIdParams,
     response: z.null(),
     async handler({ scope, params, services }) {
-      await services.prompts.remove(scope, params["promptId"]!);
+      await services.prompts.remove(scope, params.promptId);
       return null;
     },
   }),

@@ -1,9 +1,13 @@
-// The REST adapter's route table: each route names its method, Helicone path, body schema (from the
-// contracts) and answer schema, and a handler that calls one service. One mounting function does the
-// parsing, authentication and `{ data, error }` envelope for all of them.
-import type { Request, RequestHandler, Router } from "express";
+// The REST adapter's route table: each route names its method, Helicone path, path-parameter and body
+// schemas (from the contracts, the same the tRPC procedures use) and answer schema, and a handler that
+// calls one service. One function validates and runs a route for both HTTP layers that serve routes
+// (Express, and the hot routes ahead of it); the request pipeline (http/pipeline.ts) has authenticated
+// and read the request before.
+import type { IncomingMessage } from "node:http";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
+import { bodyErrors } from "../http/body.js";
+import { bodyKind, type RequestPipeline } from "../http/pipeline.js";
 import type { RequestScope, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
 
@@ -12,10 +16,10 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-export interface RestContext<TBody> {
+export interface RestContext<TBody, TParams> {
   scope: RequestScope;
   body: TBody;
-  params: Record<string, string>;
+  params: TParams;
   services: Services;
   /** Base URL for links we hand out (signed body URLs). */
   baseUrl: string;
@@ -23,25 +27,30 @@ export interface RestContext<TBody> {
   fresh: boolean;
 }
 
-export interface RestRoute<TBodySchema extends z.ZodType | undefined = z.ZodType | undefined> {
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface RestRoute<TBodySchema extends z.ZodType | undefined = z.ZodType | undefined, TParamsSchema extends z.ZodType | undefined = z.ZodType | undefined> {
   method: "get" | "post" | "patch" | "delete";
   path: string;
   summary: string;
+  /** The path's `:name` segments, validated like a body (contracts' `ZRest…Params`). */
+  params?: TParamsSchema;
   body?: TBodySchema;
   /** Schema of `data` in a successful answer (documentation and contract tests). */
   response: z.ZodType;
   status?: number;
   /**
    * Called by SDKs on every prompt fetch: answered on plain Node req/res ahead of Express
-   * (rest/hot-routes.ts). Only for routes without path parameters.
+   * (rest/hot-routes.ts). Only for POST routes without path parameters.
    */
   hot?: boolean;
-  handler(ctx: RestContext<TBodySchema extends z.ZodType ? z.infer<TBodySchema> : undefined>): Promise<unknown>;
+  handler(ctx: RestContext<Infer<TBodySchema>, Infer<TParamsSchema>>): Promise<unknown>;
 }
 
-/** Keeps each route's body type tied to its schema. */
-export const defineRoute = <TBodySchema extends z.ZodType | undefined>(route: RestRoute<TBodySchema>) =>
-  route as unknown as RestRoute;
+/** Keeps each route's body and params types tied to their schemas. */
+export const defineRoute = <TBodySchema extends z.ZodType | undefined, TParamsSchema extends z.ZodType | undefined = undefined>(
+  route: RestRoute<TBodySchema, TParamsSchema>,
+) => route as unknown as RestRoute;
 
 /** The `{ data, error: null }` envelope as JSON text. */
 export function envelopeText(data: unknown): string {
@@ -49,17 +58,9 @@ export function envelopeText(data: unknown): string {
   return JSON.stringify({ data: data === undefined ? null : data, error: null });
 }
 
-export function sendEnvelope(res: Parameters<RequestHandler>[1], status: number, data: unknown): void {
-  res.status(status).type("application/json").send(envelopeText(data));
-}
-
-export function publicBaseUrl(req: Request, configured: string | undefined): string {
-  return configured ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
-}
-
 /** What a route needs of a request, whichever HTTP layer received it. */
 export interface RouteRequest {
-  authorization: string | undefined;
+  scope: RequestScope;
   /** The parsed JSON body; undefined when the request sent none as JSON. */
   body: unknown;
   params: Record<string, string>;
@@ -67,19 +68,37 @@ export interface RouteRequest {
   fresh: boolean;
 }
 
-/** Authenticates, validates the body against the route's contract and runs the handler: `data` of the answer. */
+const parse = <T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> => {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", `invalid ${what}: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+};
+
+/** Validates the path parameters and body against the route's contract and runs the handler: `data` of the answer. */
 export async function executeRoute(route: RestRoute, services: Services, request: RouteRequest): Promise<unknown> {
-  const scope = await services.auth.authenticate(request.authorization);
+  const params: unknown = route.params ? parse(route.params, request.params, "path parameter") : request.params;
   let body: unknown;
   if (route.body) {
-    if (request.body === undefined) {
-      throw new AppError("BAD_REQUEST", "request body must be JSON sent with 'Content-Type: application/json'");
-    }
-    const parsed = route.body.safeParse(request.body);
-    if (!parsed.success) throw new AppError("BAD_REQUEST", `invalid request body: ${formatZodIssues(parsed.error)}`);
-    body = parsed.data;
+    if (request.body === undefined) throw bodyErrors.notJson();
+    body = parse(route.body, request.body, "request body");
   }
-  return route.handler({ scope, body, params: request.params, services, baseUrl: request.baseUrl, fresh: request.fresh });
+  return route.handler({ scope: request.scope, body, params, services, baseUrl: request.baseUrl, fresh: request.fresh });
+}
+
+/**
+ * A route's request body: read by the pipeline when the route takes one and the request says it is JSON;
+ * undefined otherwise (executeRoute then says what was expected). A body a route does not take is not read.
+ */
+export async function readRouteBody(route: RestRoute, req: IncomingMessage, pipeline: RequestPipeline): Promise<unknown> {
+  if (!route.body) return undefined;
+  switch (bodyKind(req)) {
+    case "json":
+      return (await pipeline.readJson(req)).body;
+    case "unsupported-charset":
+      throw bodyErrors.unsupportedCharset();
+    default:
+      return undefined;
+  }
 }
 
 /** `Cache-Control: no-cache` (or the HTTP/1.0 `Pragma: no-cache`) asks for an answer from the source. */
@@ -87,17 +106,42 @@ export function wantsFresh(headers: { "cache-control"?: string | undefined; prag
   return /\bno-cache\b/i.test(headers["cache-control"] ?? "") || /\bno-cache\b/i.test(headers.pragma ?? "");
 }
 
-export function mountRoutes(router: Router, routes: RestRoute[], services: Services, publicUrl: string | undefined): void {
-  for (const route of routes) {
-    router[route.method](route.path, async (req, res) => {
-      const data = await executeRoute(route, services, {
-        authorization: req.get("authorization"),
-        body: req.body as unknown,
-        params: req.params as Record<string, string>,
-        baseUrl: publicBaseUrl(req, publicUrl),
-        fresh: wantsFresh(req.headers),
-      });
-      sendEnvelope(res, route.status ?? 200, data);
-    });
-  }
+/**
+ * The base URL of the links we hand out: the configured public URL, else what the request says it was
+ * sent to (`X-Forwarded-Proto`/`-Host` behind a trusted proxy, as Express's `req.protocol`/`req.host`).
+ */
+export function publicBaseUrl(req: IncomingMessage, configured: string | undefined, trustProxy: boolean): string {
+  if (configured) return configured;
+  const forwarded = (name: string) => {
+    const value = trustProxy ? req.headers[name] : undefined;
+    return typeof value === "string" ? value.split(",")[0]!.trim() : undefined;
+  };
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const protocol = forwarded("x-forwarded-proto") ?? (encrypted ? "https" : "http");
+  const host = forwarded("x-forwarded-host") ?? req.headers.host ?? "localhost";
+  return `${protocol}://${host}`;
+}
+
+export interface RouteServing {
+  services: Services;
+  pipeline: RequestPipeline;
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+}
+
+/**
+ * One request to one route, from admission to the envelope's text: the same steps whichever HTTP layer
+ * received it. Errors are thrown (AppError or not) for the caller's error answer.
+ */
+export async function serveRoute(route: RestRoute, req: IncomingMessage, params: Record<string, string>, serving: RouteServing): Promise<{ status: number; text: string }> {
+  const scope = await serving.pipeline.admit(req);
+  const body = await readRouteBody(route, req, serving.pipeline);
+  const data = await executeRoute(route, serving.services, {
+    scope,
+    body,
+    params,
+    baseUrl: publicBaseUrl(req, serving.publicUrl, serving.trustProxy),
+    fresh: wantsFresh(req.headers),
+  });
+  return { status: route.status ?? 200, text: envelopeText(data) };
 }

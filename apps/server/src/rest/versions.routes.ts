@@ -1,34 +1,25 @@
-import { DEFAULT_VERSION_PAGE_SIZE, PRODUCTION_ENVIRONMENT, ZPromptBody } from "@promptreg/contracts";
+import { PRODUCTION_ENVIRONMENT, ZListVersionsInput, ZPromptBody } from "@promptreg/contracts";
 import {
   ZRestCreateVersionData,
   ZRestCreateVersionRequest,
   ZRestEnvironmentVersionRequest,
   ZRestPromptRefRequest,
   ZRestPromptVersion,
+  ZRestPromptVersionParams,
   ZRestPromptVersionWithBody,
   ZRestQueryVersionsRequest,
   ZRestSubversionData,
   ZRestSubversionRequest,
   ZRestTotalVersionsData,
+  ZRestVersionIdParams,
   ZRestVersionRefRequest,
 } from "@promptreg/contracts/rest";
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import type { Services } from "../services/index.js";
-import type { StoredVersion } from "../services/versions.service.js";
-import { toRestVersion } from "./mappers.js";
+import { toRestVersion, toRestVersionWithBody } from "./mappers.js";
 import { defineRoute, RawJson } from "./route.js";
 
 const P = "/v1/prompt-2025";
-
-/**
- * A `/v2` answer: the version's metadata with its body. The body is spliced in as the JSON text it is
- * stored as: no parse and re-serialisation of a possibly large template on every fetch.
- */
-function withBody(services: Services, stored: StoredVersion, baseUrl: string): RawJson {
-  const meta = JSON.stringify(toRestVersion(stored.version, services, baseUrl));
-  return new RawJson(`${meta.slice(0, -1)},"prompt_body":${stored.doc.body}}`);
-}
 
 export const versionRoutes = [
   defineRoute({
@@ -57,12 +48,13 @@ export const versionRoutes = [
     body: ZRestQueryVersionsRequest,
     response: z.array(ZRestPromptVersion),
     async handler({ scope, body, services, baseUrl }) {
-      const { promptId, majorVersion } = body;
-      // Helicone's endpoint answers every version; paging is our extension, used only when asked for.
+      const { promptId, majorVersion, page, pageSize } = body;
+      // Helicone's endpoint answers every version; paging is our extension, used only when asked for, with
+      // the defaults of the typed API's listing.
       const versions =
-        body.page === undefined && body.pageSize === undefined
+        page === undefined && pageSize === undefined
           ? await services.versions.listAll(scope, { promptId, majorVersion })
-          : await services.versions.list(scope, { promptId, majorVersion, page: body.page ?? 0, pageSize: body.pageSize ?? DEFAULT_VERSION_PAGE_SIZE });
+          : await services.versions.list(scope, ZListVersionsInput.parse({ promptId, majorVersion, page, pageSize }));
       return versions.map((v) => toRestVersion(v, services, baseUrl));
     },
   }),
@@ -74,7 +66,7 @@ export const versionRoutes = [
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersion,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
-      toRestVersion(await services.versions.byId(scope, body.promptVersionId, { fresh }), services, baseUrl),
+      toRestVersion((await services.resolution.version(scope, body.promptVersionId, { fresh })).version, services, baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -93,7 +85,7 @@ export const versionRoutes = [
     response: ZRestPromptVersion,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
       toRestVersion(
-        await services.environments.versionFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh }),
+        (await services.resolution.environment(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh })).version,
         services,
         baseUrl,
       ),
@@ -106,23 +98,24 @@ export const versionRoutes = [
     body: ZRestEnvironmentVersionRequest,
     response: ZRestPromptVersion,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
-      toRestVersion(await services.environments.versionFor(scope, body, { fresh }), services, baseUrl),
+      toRestVersion((await services.resolution.environment(scope, body, { fresh })).version, services, baseUrl),
   }),
   defineRoute({
     method: "get",
     path: `${P}/:promptVersionId/prompt-body`,
     summary: "A version's prompt body",
+    params: ZRestVersionIdParams,
     response: ZPromptBody,
-    handler: async ({ scope, params, services }) =>
-      new RawJson((await services.versions.doc(scope, params["promptVersionId"]!)).body),
+    handler: async ({ scope, params, services }) => new RawJson((await services.resolution.version(scope, params.promptVersionId)).bodyJson),
   }),
   defineRoute({
     method: "delete",
     path: `${P}/:promptId/:promptVersionId`,
     summary: "Delete (hide) a version; refused while an environment points at it",
+    params: ZRestPromptVersionParams,
     response: z.null(),
     async handler({ scope, params, services }) {
-      await services.versions.remove(scope, { promptId: params["promptId"]!, versionId: params["promptVersionId"]! });
+      await services.versions.remove(scope, { promptId: params.promptId, versionId: params.promptVersionId });
       return null;
     },
   }),
@@ -134,7 +127,7 @@ export const versionRoutes = [
     body: ZRestVersionRefRequest,
     response: ZRestPromptVersionWithBody,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
-      withBody(services, await services.versions.withDoc(scope, body.promptVersionId, { fresh }), baseUrl),
+      toRestVersionWithBody(await services.resolution.version(scope, body.promptVersionId, { fresh }), services, baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -144,7 +137,7 @@ export const versionRoutes = [
     body: ZRestEnvironmentVersionRequest,
     response: ZRestPromptVersionWithBody,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
-      withBody(services, await services.environments.resolveFor(scope, body, { fresh }), baseUrl),
+      toRestVersionWithBody(await services.resolution.environment(scope, body, { fresh }), services, baseUrl),
   }),
   defineRoute({
     method: "post",
@@ -154,9 +147,9 @@ export const versionRoutes = [
     body: ZRestPromptRefRequest,
     response: ZRestPromptVersionWithBody,
     handler: async ({ scope, body, services, baseUrl, fresh }) =>
-      withBody(
+      toRestVersionWithBody(
+        await services.resolution.environment(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh }),
         services,
-        await services.environments.resolveFor(scope, { promptId: body.promptId, environment: PRODUCTION_ENVIRONMENT }, { fresh }),
         baseUrl,
       ),
   }),
@@ -164,6 +157,7 @@ export const versionRoutes = [
     method: "post",
     path: "/v1/prompt/version/:promptVersionId/subversion",
     summary: "Legacy: create a new version of the prompt owning promptVersionId",
+    params: ZRestVersionIdParams,
     body: ZRestSubversionRequest,
     response: ZRestSubversionData,
     status: 201,
@@ -176,7 +170,7 @@ export const versionRoutes = [
           throw new AppError("BAD_REQUEST", "newHeliconeTemplate is a string but not valid JSON");
         }
       }
-      const { doc } = await services.versions.createSubversion(scope, params["promptVersionId"]!, {
+      const created = await services.versions.createSubversion(scope, params.promptVersionId, {
         template,
         isMajorVersion: body.isMajorVersion ?? false,
         bumpForVersionId: body.bumpForMajorPromptVersionId,
@@ -184,15 +178,15 @@ export const versionRoutes = [
         experimentId: body.experimentId,
       });
       return {
-        id: doc._id,
-        minor_version: doc.minor,
-        major_version: doc.major,
-        prompt_v2: doc.promptId,
-        model: doc.model,
-        helicone_template: doc.body,
-        created_at: doc.createdAt.toISOString(),
-        metadata: doc.metadata ? (JSON.parse(doc.metadata) as Record<string, unknown>) : {},
-        experiment_id: doc.experimentId,
+        id: created.id,
+        minor_version: created.minor,
+        major_version: created.major,
+        prompt_v2: created.promptId,
+        model: created.model,
+        helicone_template: created.templateJson,
+        created_at: created.createdAt,
+        metadata: created.metadata,
+        experiment_id: created.experimentId,
       };
     },
   }),

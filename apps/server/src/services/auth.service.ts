@@ -21,12 +21,28 @@ export const DEFAULT_ORGANIZATION_ID = "default";
  * effect at once; on other replicas within this bound.
  */
 const KEY_CACHE_TTL_MS = 10_000;
+/** How long a key the database did not know is refused without asking it again. */
+const UNKNOWN_KEY_TTL_MS = 10_000;
+
+const invalidKey = () => new AppError("UNAUTHORIZED", "invalid or revoked API key");
+
+/** The SHA-256 (hex) of the key in `Authorization: Bearer <key>`; 401 saying what is wrong with the header. */
+function keyHashOf(authorization: string | undefined): string {
+  if (!authorization) throw new AppError("UNAUTHORIZED", "missing API key: send it as 'Authorization: Bearer <key>'");
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw new AppError("UNAUTHORIZED", "malformed Authorization header: expected 'Bearer <key>'");
+  return hashApiKey(match[1]!);
+}
 
 export function createAuthService(repos: Repositories, bootstrapApiKey: string | undefined) {
   const bootstrapHash = bootstrapApiKey ? Buffer.from(hashApiKey(bootstrapApiKey), "hex") : undefined;
   // Expired entries are kept (no autopurge) so that a key seen before still works while the database is
   // unreachable; a revocation on this replica deletes the entry outright.
   const cache = new LRUCache<string, RequestScope>({ max: 10_000, ttl: KEY_CACHE_TTL_MS, allowStale: false, noDeleteOnStaleGet: true });
+  // Keys the database did not know, briefly: a client repeating a wrong key costs a hash, not a read. Keys
+  // are 192-bit random, so a key created later was never among them. Its own bound: wrong keys are
+  // whatever callers send, and must not evict the keys real traffic uses.
+  const unknown = new LRUCache<string, true>({ max: 10_000, ttl: UNKNOWN_KEY_TTL_MS });
 
   const requireAdmin = (scope: RequestScope) => {
     if (scope.role !== "admin") throw new AppError("FORBIDDEN", "this API key may not manage API keys; use an admin key");
@@ -47,7 +63,29 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
     return { key, secret };
   }
 
+  /** The bootstrap key's scope, or a key's this replica knows (no database read); undefined otherwise. */
+  const knownScope = (hashHex: string): RequestScope | undefined => {
+    // Compared as hashes in constant time: the comparison time says nothing about the key.
+    if (bootstrapHash && timingSafeEqual(Buffer.from(hashHex, "hex"), bootstrapHash)) {
+      return { orgId: DEFAULT_ORGANIZATION_ID, keyId: null, role: "admin", instanceAdmin: true };
+    }
+    return cache.get(hashHex);
+  };
+
   return {
+    /**
+     * The scope of a key this replica has seen lately (or the bootstrap key), without asking the database;
+     * undefined for any other header. Lets a known key through while its address is throttled for others'
+     * failed guesses (many clients share an address behind NAT).
+     */
+    knownScope(authorization: string | undefined): RequestScope | undefined {
+      try {
+        return knownScope(keyHashOf(authorization));
+      } catch {
+        return undefined;
+      }
+    },
+
     /** Makes sure the default organization exists, so the bootstrap key has a tenant. */
     async bootstrap(): Promise<void> {
       await repos.organizations.ensure(DEFAULT_ORGANIZATION_ID, "Default organization");
@@ -55,20 +93,10 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
 
     /** The scope of an `Authorization: Bearer <key>` header; 401 with a reason when there is none. */
     async authenticate(authorization: string | undefined): Promise<RequestScope> {
-      if (!authorization) {
-        throw new AppError("UNAUTHORIZED", "missing API key: send it as 'Authorization: Bearer <key>'");
-      }
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!match) throw new AppError("UNAUTHORIZED", "malformed Authorization header: expected 'Bearer <key>'");
-      const hashHex = hashApiKey(match[1]!);
-
-      // Compared as hashes in constant time: the comparison time says nothing about the key.
-      const hash = Buffer.from(hashHex, "hex");
-      if (bootstrapHash && timingSafeEqual(hash, bootstrapHash)) {
-        return { orgId: DEFAULT_ORGANIZATION_ID, keyId: null, role: "admin", instanceAdmin: true };
-      }
-      const cached = cache.get(hashHex);
-      if (cached) return cached;
+      const hashHex = keyHashOf(authorization);
+      const known = knownScope(hashHex);
+      if (known) return known;
+      if (unknown.has(hashHex)) throw invalidKey();
       // The lookup is by hash, so the database never sees the key, and timing reveals nothing about it.
       let doc;
       try {
@@ -78,7 +106,10 @@ export function createAuthService(repos: Repositories, bootstrapApiKey: string |
         if (stale) return stale;
         throw error;
       }
-      if (!doc) throw new AppError("UNAUTHORIZED", "invalid or revoked API key");
+      if (!doc) {
+        unknown.set(hashHex, true);
+        throw invalidKey();
+      }
       const scope: RequestScope = { orgId: doc.orgId, keyId: doc._id, role: doc.role, instanceAdmin: false };
       cache.set(hashHex, scope);
       return scope;

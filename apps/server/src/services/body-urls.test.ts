@@ -40,4 +40,13 @@ describe("signed body URLs", () => {
     // Back to an earlier minute (clock skew in a test): still that minute's URL, not the memo's.
     expect(signer.sign("http://h", "v1", t0)).toBe(first);
   });
+
+  it("keeps at most ~10,000 short URLs in its memo, whatever base URLs (Host headers) it is given", () => {
+    const memoizing = createBodyUrlSigner("s".repeat(32), 600);
+    const longHost = `http://${"h".repeat(16_000)}`;
+    for (let i = 0; i < 100; i++) expect(memoizing.sign(`${longHost}${i}`, "v1", now)).toContain("/v1/prompt-body/v1?");
+    expect(memoizing.memoized).toBe(0);
+    for (let i = 0; i < 25_000; i++) memoizing.sign(`http://h${i}`, "v1", now);
+    expect(memoizing.memoized).toBeLessThanOrEqual(10_001);
+  });
 });

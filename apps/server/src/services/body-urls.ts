@@ -8,9 +8,14 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export interface BodyUrlSigner {
   sign(baseUrl: string, versionId: string, now?: number): string;
   verify(versionId: string, expires: string | undefined, signature: string | undefined, now?: number): boolean;
+  /** Signed URLs held in the memo (bounded whatever Host headers clients send). */
+  readonly memoized: number;
 }
 
 export const BODY_URL_PATH = "/v1/prompt-body";
+
+/** Longest base URL whose signed URLs are memoised (see `sign`). */
+const MAX_MEMOIZED_BASE_URL = 256;
 
 export function createBodyUrlSigner(secret: string, ttlSeconds: number): BodyUrlSigner {
   const mac = (versionId: string, expires: number) =>
@@ -33,9 +38,14 @@ export function createBodyUrlSigner(secret: string, ttlSeconds: number): BodyUrl
       let url = memo.get(key);
       if (url === undefined) {
         url = `${baseUrl}${BODY_URL_PATH}/${encodeURIComponent(versionId)}?expires=${expires}&signature=${mac(versionId, expires)}`;
-        memo.set(key, url);
+        // Without PROMPTREG_PUBLIC_URL the base URL comes from the request's Host header: a long one is
+        // signed but not kept, so the memo stays within ~10,000 short URLs whatever clients send.
+        if (baseUrl.length <= MAX_MEMOIZED_BASE_URL) memo.set(key, url);
       }
       return url;
+    },
+    get memoized() {
+      return memo.size;
     },
     verify(versionId, expires, signature, now = Date.now()) {
       if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return false;

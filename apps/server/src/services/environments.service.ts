@@ -4,9 +4,7 @@ import {
   type TDeploymentHistoryInput,
   type TDeploymentHistoryPage,
   type TEnvironmentPointer,
-  type TEnvironmentRef,
   type TPromptRef,
-  type TPromptVersion,
   type TRemoveEnvironmentInput,
   type TSetEnvironmentInput,
 } from "@promptreg/contracts";
@@ -15,19 +13,13 @@ import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
 import { KeyedMutex } from "./numbering.js";
-import type { ReadOptions, ResolvedCache } from "./resolved-cache.js";
 import type { RequestScope } from "./scope.js";
-import { toPromptVersion, type StoredVersion, type VersionLookup } from "./version-lookup.js";
+import type { VersionLookup } from "./version-lookup.js";
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
 
-export function createEnvironmentsService(
-  repos: Repositories,
-  lookup: VersionLookup,
-  events: DeploymentEvents,
-  resolvedCache: ResolvedCache,
-) {
+export function createEnvironmentsService(repos: Repositories, lookup: VersionLookup, events: DeploymentEvents) {
   const movers = new KeyedMutex();
 
   /**
@@ -110,34 +102,6 @@ export function createEnvironmentsService(
   }
 
   /**
-   * The version an environment points at, and its stored document (for callers that also answer the
-   * body); 404 naming the environment when nothing is deployed there. All reads are by `_id`: first the
-   * prompt (visibility, its environment names), the pointer and the pointed version's copy; then, only
-   * when needed, the prompt's other pointers (the version's other environments) and the version itself
-   * (when the copy lags the pointer).
-   */
-  async function readResolved(scope: RequestScope, input: TEnvironmentRef): Promise<StoredVersion> {
-    const [prompt, pointer, copy] = await Promise.all([
-      lookup.visiblePrompt(scope, input.promptId),
-      repos.environments.get(scope, input.promptId, input.environment),
-      repos.pointerCopies.get(scope, input.promptId, input.environment),
-    ]);
-    if (!pointer) {
-      throw new AppError("NOT_FOUND", `no version of prompt ${input.promptId} is deployed to ${input.environment}`);
-    }
-    // The version's other environments (its `environments` field), and the version itself when the copy
-    // lags the pointer, in a second round trip; a prompt with one environment needs none.
-    const lagging = !(copy?._id === pointer.versionId && copy.promptId === prompt._id && !prompt.hiddenVersionIds.includes(copy._id));
-    const hasOthers = prompt.environments === undefined || prompt.environments.some((e) => e !== input.environment);
-    const [doc, others] = await Promise.all([
-      lagging ? lookup.versionOfLoadedPrompt(scope, prompt, pointer.versionId) : copy,
-      hasOthers ? lookup.pointersOf(scope, prompt, input.environment) : [],
-    ]);
-    const environments = [pointer, ...others].filter((p) => p.versionId === doc._id).map((p) => p.environment).sort();
-    return Object.freeze({ version: Object.freeze(toPromptVersion(doc, environments)), doc: Object.freeze(doc) });
-  }
-
-  /**
    * A page of a prompt's history, newest first, and the cursor of the next (null on the last page). A
    * cursor that names no entry of this prompt's history (or of this environment's) is refused: reading
    * from it would silently restart or skip.
@@ -156,13 +120,6 @@ export function createEnvironmentsService(
     const entries = await repos.deployments.history(scope, input.promptId, input.environment, input.limit + 1, after);
     const items = entries.slice(0, input.limit);
     return { items, nextCursor: entries.length > input.limit ? items.at(-1)!.id : null };
-  }
-
-  /** readResolved, answered from memory while nothing about the prompt changed (see resolved-cache.ts). */
-  function resolveFor(scope: RequestScope, input: TEnvironmentRef, read: ReadOptions = {}): Promise<StoredVersion> {
-    return resolvedCache.get(scope.orgId, input.promptId, `environment\u0000${input.environment}`, read.fresh === true, () =>
-      readResolved(scope, input),
-    );
   }
 
   return {
@@ -203,12 +160,6 @@ export function createEnvironmentsService(
         );
       }
       await move(scope, input.promptId, input.environment, null, { expected: input.versionId });
-    },
-
-    resolveFor,
-
-    async versionFor(scope: RequestScope, input: TEnvironmentRef, read?: ReadOptions): Promise<TPromptVersion> {
-      return (await resolveFor(scope, input, read)).version;
     },
 
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {

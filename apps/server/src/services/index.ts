@@ -1,20 +1,19 @@
 // The services: every rule of the registry, as plain async functions over a request scope. They know
-// nothing of HTTP or tRPC; both adapters call them.
+// nothing of HTTP or tRPC; both adapters and the gateway call them. Reads of what a selection resolves to
+// go through the one read path (../resolution).
 import type { Repositories } from "../db/index.js";
+import { createResolution } from "../resolution/index.js";
 import { createAuthService } from "./auth.service.js";
 import { createBodyUrlSigner, type BodyUrlSigner } from "./body-urls.js";
 import { createDeploymentFeed } from "./deployment-feed.js";
 import { createEnvironmentsService } from "./environments.service.js";
 import { DeploymentEvents } from "./events.js";
 import { createPromptsService } from "./prompts.service.js";
-import { createResolvedCache } from "./resolved-cache.js";
-import { createResolutionService } from "./resolution.service.js";
 import { createVersionLookup } from "./version-lookup.js";
 import { createVersionsService } from "./versions.service.js";
 
 export type { RequestScope } from "./scope.js";
 export { DeploymentEvents, type DeploymentChange } from "./events.js";
-export type { ResolvedVersion } from "./resolution.service.js";
 export { BODY_URL_PATH, type BodyUrlSigner } from "./body-urls.js";
 
 export interface ServicesOptions {
@@ -23,23 +22,23 @@ export interface ServicesOptions {
   bodyUrlTtlSeconds: number;
   pointerTtlMs: number;
   versionCacheSize: number;
+  versionCacheBytes: number;
   deploymentPollMs: number;
 }
 
 export function createServices(repos: Repositories, options: ServicesOptions) {
   const events = new DeploymentEvents();
   const lookup = createVersionLookup(repos);
-  const resolvedCache = createResolvedCache(events, { ttlMs: options.pointerTtlMs, maxEntries: options.versionCacheSize });
-  const environments = createEnvironmentsService(repos, lookup, events, resolvedCache);
+  const environments = createEnvironmentsService(repos, lookup, events);
   const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
   return {
     events,
     bodyUrls,
     auth: createAuthService(repos, options.bootstrapApiKey),
     prompts: createPromptsService(repos, lookup, environments, events),
-    versions: createVersionsService(repos, lookup, environments, events, resolvedCache),
+    versions: createVersionsService(repos, lookup, environments, events),
     environments,
-    resolution: createResolutionService(repos, events, options),
+    resolution: createResolution(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
   };
 }

@@ -23,7 +23,8 @@ import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { normalizeTags } from "./tags.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
-import { toPromptVersion, type VersionLookup } from "./version-lookup.js";
+import { toPromptVersion } from "../db/versions.repository.js";
+import type { VersionLookup } from "./version-lookup.js";
 
 export const FIRST_COMMIT_MESSAGE = "First version.";
 

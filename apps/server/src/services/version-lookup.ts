@@ -1,32 +1,11 @@
-import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
+import type { TEnvironmentPointer } from "@promptreg/contracts";
 import type { PromptDoc, VersionDoc } from "../db/documents.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 
-/** A version's metadata with its stored document (the body), for answers that carry both. */
-export interface StoredVersion {
-  version: TPromptVersion;
-  doc: VersionDoc;
-}
-
 export interface VisibleVersion {
   version: VersionDoc;
   prompt: PromptDoc;
-}
-
-export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromptVersion {
-  return {
-    id: doc._id,
-    promptId: doc.promptId,
-    model: doc.model,
-    majorVersion: doc.major,
-    minorVersion: doc.minor,
-    commitMessage: doc.commitMessage,
-    environments,
-    createdAt: doc.createdAt.toISOString(),
-    variables: doc.variables,
-    partials: doc.partials,
-  };
 }
 
 /** Reads shared by the version and environment services: what "visible" means lives here only. */
@@ -44,13 +23,6 @@ export function createVersionLookup(repos: Repositories) {
     const prompt = await repos.prompts.findVisible(scope, version.promptId);
     if (!prompt || prompt.hiddenVersionIds.includes(version._id)) throw notFound(`prompt version ${versionId}`);
     return { version, prompt };
-  }
-
-  /** As visibleVersion, for a prompt already loaded (saves reading it again). */
-  async function versionOfLoadedPrompt(scope: TenantScope, prompt: PromptDoc, versionId: string): Promise<VersionDoc> {
-    const version = prompt.hiddenVersionIds.includes(versionId) ? null : await repos.versions.findById(scope, versionId);
-    if (!version || version.promptId !== prompt._id) throw notFound(`prompt version ${versionId}`);
-    return version;
   }
 
   /** As visibleVersion, and it must belong to `promptId` (a version of another prompt is refused). */
@@ -81,10 +53,6 @@ export function createVersionLookup(repos: Repositories) {
     return (await pointersOf(scope, prompt)).filter((p) => p.versionId === versionId).map((p) => p.environment);
   }
 
-  async function withEnvironments(scope: TenantScope, prompt: PromptDoc, version: VersionDoc): Promise<TPromptVersion> {
-    return toPromptVersion(version, await environmentsOf(scope, prompt, version._id));
-  }
-
-  return { visiblePrompt, visibleVersion, versionOfLoadedPrompt, versionOfPrompt, pointersOf, environmentsOf, withEnvironments };
+  return { visiblePrompt, visibleVersion, versionOfPrompt, pointersOf, environmentsOf };
 }
 export type VersionLookup = ReturnType<typeof createVersionLookup>;

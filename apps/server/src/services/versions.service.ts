@@ -8,19 +8,18 @@ import {
   type TPromptVersion,
   type TVersionTotals,
 } from "@promptreg/contracts";
-import { LRUCache } from "lru-cache";
 import type { PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
+import { toPromptVersion } from "../db/versions.repository.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
-import type { ReadOptions, ResolvedCache } from "./resolved-cache.js";
 import { KeyedMutex, NumberFloors } from "./numbering.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
-import { toPromptVersion, type StoredVersion, type VersionLookup } from "./version-lookup.js";
+import type { VersionLookup } from "./version-lookup.js";
 
 /** Attempts at a free number before giving up; only reached when many replicas race on one prompt. */
 const MAX_NUMBERING_ATTEMPTS = 50;
@@ -36,21 +35,26 @@ export interface NewVersion {
   experimentId?: string | undefined;
 }
 
-export type { StoredVersion } from "./version-lookup.js";
-
-/** A stored body as the client receives it (it was validated before it was stored). */
-export const parseStoredBody = (doc: VersionDoc): TPromptBody => JSON.parse(doc.body) as TPromptBody;
+/** What Helicone's legacy subversion endpoint answers of the version it created. */
+export interface CreatedSubversion {
+  id: string;
+  promptId: string;
+  major: number;
+  minor: number;
+  model: string;
+  /** The template, as JSON text (Helicone's `helicone_template` is a string). */
+  templateJson: string;
+  createdAt: string;
+  metadata: Record<string, unknown>;
+  experimentId: string | null;
+}
 
 export function createVersionsService(
   repos: Repositories,
   lookup: VersionLookup,
   environments: EnvironmentsService,
   events: DeploymentEvents,
-  resolvedCache: ResolvedCache,
 ) {
-  // Which prompt a version belongs to never changes: it is what lets a fetch by version id find its
-  // cached answer (whose invalidation is per prompt) without a read. Learned from the first fetch.
-  const promptOfVersion = new LRUCache<string, string>({ max: 100_000 });
   const creators = new KeyedMutex();
   const floors = new NumberFloors();
 
@@ -61,7 +65,7 @@ export function createVersionsService(
    * a gap. The first number tried is a lower bound (NumberFloors), so the common case is one insert and no
    * query for the highest number.
    */
-  async function createFrom(scope: RequestScope, base: VersionDoc, input: NewVersion): Promise<StoredVersion> {
+  async function createFrom(scope: RequestScope, base: VersionDoc, input: NewVersion): Promise<VersionDoc> {
     const analysis = analyzeBodyForStorage(input.body);
     const bodyText = JSON.stringify(input.body);
     const major = input.bump === "major";
@@ -121,23 +125,7 @@ export function createVersionsService(
       }
     }
     await announcePromptChange(repos, events, scope, { promptId: doc.promptId, action: "version-created", versionId: doc._id });
-    const envs = input.environment ? [input.environment] : [];
-    return { version: toPromptVersion(doc, envs), doc };
-  }
-
-  /**
-   * Metadata and the stored document (three reads), for answers that carry the body; from memory once
-   * this replica has fetched the version before (see resolved-cache.ts).
-   */
-  async function withDoc(scope: RequestScope, versionId: string, read: ReadOptions = {}): Promise<StoredVersion> {
-    const load = async (): Promise<StoredVersion> => {
-      const { version: doc, prompt } = await lookup.visibleVersion(scope, versionId);
-      promptOfVersion.set(versionId, doc.promptId);
-      return Object.freeze({ version: Object.freeze(await lookup.withEnvironments(scope, prompt, doc)), doc: Object.freeze(doc) });
-    };
-    const promptId = promptOfVersion.get(versionId);
-    if (promptId === undefined) return load();
-    return resolvedCache.get(scope.orgId, promptId, `version\u0000${versionId}`, read.fresh === true, load);
+    return doc;
   }
 
   /** `limit` 0: no limit. */
@@ -153,12 +141,10 @@ export function createVersionsService(
   }
 
   return {
-    createFrom,
-
     async create(scope: RequestScope, input: TCreateVersionInput): Promise<TPromptVersion> {
       const { version: base } = await lookup.versionOfPrompt(scope, input.promptId, input.baseVersionId);
       const created = await createFrom(scope, base, input);
-      return created.version;
+      return toPromptVersion(created, input.environment ? [input.environment] : []);
     },
 
     /**
@@ -175,7 +161,7 @@ export function createVersionsService(
         metadata?: Record<string, unknown> | undefined;
         experimentId?: string | undefined;
       },
-    ): Promise<StoredVersion> {
+    ): Promise<CreatedSubversion> {
       const { version: source } = await lookup.visibleVersion(scope, sourceVersionId);
       let base = source;
       let bump: "minor" | "major" = input.isMajorVersion ? "major" : "minor";
@@ -189,13 +175,24 @@ export function createVersionsService(
         throw new AppError("BAD_REQUEST", `newHeliconeTemplate is not a valid prompt body: ${detail}`);
       }
       const changelog = input.metadata?.["commitMessage"] ?? input.metadata?.["changelog"];
-      return createFrom(scope, base, {
+      const doc = await createFrom(scope, base, {
         bump,
         body: parsed.data,
         commitMessage: typeof changelog === "string" ? changelog.slice(0, 2000) : "",
         metadata: input.metadata ?? {},
         experimentId: input.experimentId,
       });
+      return {
+        id: doc._id,
+        promptId: doc.promptId,
+        major: doc.major,
+        minor: doc.minor,
+        model: doc.model,
+        templateJson: doc.body,
+        createdAt: doc.createdAt.toISOString(),
+        metadata: doc.metadata ? (JSON.parse(doc.metadata) as Record<string, unknown>) : {},
+        experimentId: doc.experimentId,
+      };
     },
 
     /** A page of a prompt's versions, newest first. */
@@ -205,18 +202,6 @@ export function createVersionsService(
     /** Every version of a prompt, newest first: Helicone's query/versions, which does not page. */
     listAll: (scope: RequestScope, input: Pick<TListVersionsInput, "promptId" | "majorVersion">): Promise<TPromptVersion[]> =>
       listVersions(scope, input.promptId, input.majorVersion, { skip: 0, limit: 0 }),
-
-    async byId(scope: RequestScope, versionId: string, read?: ReadOptions): Promise<TPromptVersion> {
-      return (await withDoc(scope, versionId, read)).version;
-    },
-
-    withDoc,
-
-    /** The raw body behind a signed URL (verified by the caller); the version must still be visible. */
-    /** The stored document (for the body and the legacy fields), visible versions only. */
-    async doc(scope: RequestScope, versionId: string): Promise<VersionDoc> {
-      return (await lookup.visibleVersion(scope, versionId)).version;
-    },
 
     async totals(scope: RequestScope, input: TPromptRef): Promise<TVersionTotals> {
       const prompt = await lookup.visiblePrompt(scope, input.promptId);

@@ -8,8 +8,12 @@ import { formatZodIssues } from "../validation.js";
 
 export interface TrpcContext {
   services: Services;
-  /** The raw Authorization header; resolved by authedProcedure. */
-  authorization: string | undefined;
+  /**
+   * The request's admission by the shared pipeline (authentication, rate limits), started when the
+   * request arrived: once per HTTP request, whatever a batch holds. authedProcedure awaits it, so its
+   * refusal is answered in tRPC's shape.
+   */
+  admission: Promise<RequestScope>;
   requestId: string;
 }
 
@@ -56,8 +60,8 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapServiceErrors);
 
-/** Every API procedure: resolves the Bearer key to a tenant scope or answers UNAUTHORIZED. */
+/** Every API procedure: the request's tenant scope, or the pipeline's refusal (401, 429). */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const scope: RequestScope = await ctx.services.auth.authenticate(ctx.authorization);
+  const scope: RequestScope = await ctx.admission;
   return next({ ctx: { ...ctx, scope } });
 });

@@ -6,3 +6,4 @@ export * from "./envelope.js";
 export * from "./environments.js";
 export * from "./prompts.js";
 export * from "./versions.js";
+export * from "./params.js";

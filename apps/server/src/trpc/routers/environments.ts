@@ -11,8 +11,8 @@ import {
   ZSetEnvironmentInput,
 } from "@promptreg/contracts";
 import { z } from "zod";
-import { parseStoredBody } from "../../services/versions.service.js";
 import { authedProcedure, router } from "../init.js";
+import { withBody } from "./with-body.js";
 
 export const environmentsRouter = router({
   set: authedProcedure
@@ -26,15 +26,12 @@ export const environmentsRouter = router({
   version: authedProcedure
     .input(ZEnvironmentRef)
     .output(ZPromptVersion)
-    .query(({ ctx, input }) => ctx.services.environments.versionFor(ctx.scope, input)),
+    .query(async ({ ctx, input }) => (await ctx.services.resolution.environment(ctx.scope, input)).version),
   /** The version an environment points at, with its body: what a prompt fetch needs, in one call. */
   versionWithBody: authedProcedure
     .input(ZEnvironmentRef)
     .output(ZPromptVersionWithBody)
-    .query(async ({ ctx, input }) => {
-      const { version, doc } = await ctx.services.environments.resolveFor(ctx.scope, input);
-      return { ...version, body: parseStoredBody(doc) };
-    }),
+    .query(async ({ ctx, input }) => withBody(await ctx.services.resolution.environment(ctx.scope, input))),
   ofPrompt: authedProcedure
     .input(ZPromptRef)
     .output(z.array(ZEnvironmentPointer))

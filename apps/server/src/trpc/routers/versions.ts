@@ -10,8 +10,8 @@ import {
   ZVersionTotals,
 } from "@promptreg/contracts";
 import { z } from "zod";
-import { parseStoredBody } from "../../services/versions.service.js";
 import { authedProcedure, router } from "../init.js";
+import { withBody } from "./with-body.js";
 
 export const versionsRouter = router({
   create: authedProcedure
@@ -25,18 +25,15 @@ export const versionsRouter = router({
   byId: authedProcedure
     .input(ZVersionRef)
     .output(ZPromptVersion)
-    .query(({ ctx, input }) => ctx.services.versions.byId(ctx.scope, input.versionId)),
+    .query(async ({ ctx, input }) => (await ctx.services.resolution.version(ctx.scope, input.versionId)).version),
   body: authedProcedure
     .input(ZVersionRef)
     .output(ZPromptBody)
-    .query(async ({ ctx, input }) => parseStoredBody(await ctx.services.versions.doc(ctx.scope, input.versionId))),
+    .query(async ({ ctx, input }) => (await ctx.services.resolution.version(ctx.scope, input.versionId)).body),
   withBody: authedProcedure
     .input(ZVersionRef)
     .output(ZPromptVersionWithBody)
-    .query(async ({ ctx, input }) => {
-      const { version, doc } = await ctx.services.versions.withDoc(ctx.scope, input.versionId);
-      return { ...version, body: parseStoredBody(doc) };
-    }),
+    .query(async ({ ctx, input }) => withBody(await ctx.services.resolution.version(ctx.scope, input.versionId))),
   totals: authedProcedure
     .input(ZPromptRef)
     .output(ZVersionTotals)
