@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["packages/embedded-db/bin/**", "packages/fake-llm/bin/**", "**/dist/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/*.config.ts", "**/*.config.js", "apps/dashboard/**"] },
+  { ignores: ["packages/embedded-db/bin/**", "packages/fake-llm/bin/**", "**/dist/**", "**/build/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/*.config.ts", "**/*.config.js", "apps/dashboard/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

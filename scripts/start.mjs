@@ -70,7 +70,8 @@ function build() {
     say("dependencies are not installed: run `pnpm install` first");
     process.exit(1);
   }
-  const args = ["run", "build", "--filter=@promptreg/server...", "--filter=@promptreg/dashboard", "--output-logs=new-only", "--no-color"];
+  // The server and what it needs, the dashboard it serves, and the CLI (`pnpm promptreg …` at the root).
+  const args = ["run", "build", "--filter=@promptreg/server...", "--filter=@promptreg/dashboard", "--filter=promptreg", "--output-logs=new-only", "--no-color"];
   const from = performance.now();
   say("building packages (the first time takes a minute; later runs reuse what did not change)");
   return new Promise((resolvePromise) => {
@@ -81,7 +82,7 @@ function build() {
     let upToDate = 0;
     let rest = "";
     const onLine = (line) => {
-      const match = /^(@promptreg\/[\w.-]+):build: ?(.*)$/.exec(line);
+      const match = /^((?:@promptreg\/)?[\w.-]+):build: ?(.*)$/.exec(line);
       if (!match) {
         if (line.trim()) other.push(line);
         return;

@@ -2,4 +2,3 @@
 export { createApp } from "./app.js";
 export { parseConfig, type Config } from "./config.js";
 export { startServer, type RunningServer } from "./runtime.js";
-export type { AppRouter } from "./trpc/root.js";

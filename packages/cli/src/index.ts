@@ -17,11 +17,6 @@ import { App, type CliIo } from "./context.js";
 import { ExitCode } from "./errors.js";
 import { createOutput } from "./output.js";
 
-export { ExitCode } from "./errors.js";
-export { generateTypes, type CodegenOptions, type CodegenPrompt, type CodegenResult, type CodegenVariable } from "./codegen.js";
-export { parsePromptFile, renderPromptFile, type PromptFile, type PromptFileHeader } from "./files.js";
-export type { CliIo } from "./context.js";
-
 function packageVersion(): string {
   try {
     const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };

@@ -32,7 +32,7 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
   if (!existsSync(fileURLToPath(new URL("../dist/cli.js", import.meta.url)))) {
-    throw new Error("packages/cli is not built: run `pnpm --filter @promptreg/cli build` first");
+    throw new Error("packages/cli is not built: run `pnpm --filter promptreg build` first");
   }
   const running: RunningServer = await startServer(
     parseConfig({

@@ -5,8 +5,11 @@
  */
 import { PromptregApiError, PromptregNetworkError } from "./errors.js";
 
-/** A `fetch` function: the global one, undici's, or a test double. */
-export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+/**
+ * A `fetch` function: the global one, undici's, or a test double. (`Request | string` rather than the DOM's
+ * `RequestInfo`, which @types/node does not declare: the type needs no DOM lib.)
+ */
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** Extra headers: a record, or a function called per request (e.g. to add a trace id). */
 export type HeadersOption = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);

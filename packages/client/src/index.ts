@@ -50,7 +50,7 @@ export {
   type PromptManagerEvent,
   type PromptManagerOptions,
   type PromptSource,
-} from "./prompt-manager.js";
+} from "./prompt-manager/index.js";
 export type { DeploymentChange } from "./deployment-watcher.js";
 export { watchChanges, type ChangeWatcher, type ChangeWatcherOptions, type ChangeWatcherStatus } from "./change-watcher.js";
 // The Server-Sent Events reader the watchers use, for other streams (e.g. the gateway's streamed answers).

@@ -6,7 +6,7 @@
  * Links, in order: retryLink (queries only, and only when the server did not answer or answered 502/503/504)
  * -> httpBatchLink at `${url}/trpc`, whose fetch aborts each HTTP request after `timeoutMs`.
  */
-import type { AppRouter } from "@promptreg/server";
+import type { AppRouter } from "@promptreg/server/router";
 import {
   createTRPCClient,
   httpBatchLink,

@@ -148,15 +148,16 @@ describe("the body cache", () => {
   it("serves a pointer past its TTL as stale while one background request revalidates it", async () => {
     const { promptId, v10, v11 } = await seedPrompt("stale");
     const counting = countingFetch();
-    const prompts = manager({ subscribe: false, pollIntervalMs: 60_000, pointerTtlMs: 100, maxStaleMs: 60_000, fetch: counting.fetch });
+    // A TTL of 1 s: long enough that the move below cannot outlast it on a slow machine.
+    const prompts = manager({ subscribe: false, pollIntervalMs: 60_000, pointerTtlMs: 1000, maxStaleMs: 60_000, fetch: counting.fetch });
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId).toBe(v10);
     await rest.setEnvironment({ promptId, promptVersionId: v11, environment: "production" });
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).source).toBe("cache");
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 1100));
     counting.reset();
     const [first, second] = await Promise.all([prompts.getPromptBody({ prompt_id: promptId, inputs }), prompts.getPromptBody({ prompt_id: promptId, inputs })]);
     expect([first.source, first.versionId, second.source]).toEqual(["stale", v10, "stale"]);
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 5000, "revalidation");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 15_000, "revalidation");
     expect(counting.count("/v1/prompt-2025/query/environment-version")).toBe(1);
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).source).toBe("cache");
   });
@@ -186,7 +187,7 @@ describe("invalidation pushed by the server", () => {
 
     // A move to a version whose body is held: applied from the event alone, no request.
     await rest.setEnvironment({ promptId, promptVersionId: v11, environment: "production" });
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 5000, "the move");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 15_000, "the move");
     const served = await prompts.getPromptBody({ prompt_id: promptId, inputs });
     expect(served).toMatchObject({ source: "cache", body: compiled("Hi!") });
     expect(counting.calls.filter((c) => !c.path.startsWith("/v1/deployments"))).toEqual([]);
@@ -195,7 +196,7 @@ describe("invalidation pushed by the server", () => {
     // A move to a version never fetched: the event triggers the fetch.
     const { id: v12 } = await rest.createVersion({ promptId, promptVersionId: v11, promptBody: sampleBody("Hey.") });
     await rest.setEnvironment({ promptId, promptVersionId: v12, environment: "production" });
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v12, 5000, "the second move");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v12, 15_000, "the second move");
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).body).toEqual(compiled("Hey."));
   });
 
@@ -222,7 +223,7 @@ describe("invalidation pushed by the server", () => {
     expect((await prompts.getPromptBody({ prompt_id: other.promptId, version_id: other.v11, inputs })).versionId).toBe(other.v11);
 
     await rest.deletePrompt(promptId);
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs }).catch((e: unknown) => e)) instanceof PromptNotFoundError, 5000, "the deletion");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs }).catch((e: unknown) => e)) instanceof PromptNotFoundError, 15_000, "the deletion");
     // Removing staging first: a deployed version cannot be deleted.
     await rest.removeEnvironment({ promptId: other.promptId, promptVersionId: other.v11, environment: "staging" });
     await rest.deleteVersion(other.promptId, other.v11);
@@ -243,7 +244,7 @@ describe("invalidation pushed by the server", () => {
     expect(events).toContainEqual({ type: "polling", intervalMs: 100 });
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId).toBe(v10);
     await rest.setEnvironment({ promptId, promptVersionId: v11, environment: "production" });
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 5000, "the polled move");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 15_000, "the polled move");
     expect(events).toContainEqual(expect.objectContaining({ type: "deployment", promptId, via: "poll" }));
 
     await rest.removeEnvironment({ promptId, promptVersionId: v11, environment: "staging" });
@@ -264,16 +265,16 @@ describe("invalidation pushed by the server", () => {
 
     counting.refuseStreams = true;
     counting.dropStreams();
-    await until(() => events.some((e) => e.type === "subscription-lost"), 5000, "the drop to be noticed");
-    await until(() => events.some((e) => e.type === "polling"), 5000, "polling");
+    await until(() => events.some((e) => e.type === "subscription-lost"), 15_000, "the drop to be noticed");
+    await until(() => events.some((e) => e.type === "polling"), 15_000, "polling");
     expect(prompts.stats().subscribed).toBe(false);
 
     await rest.setEnvironment({ promptId, promptVersionId: v11, environment: "production" });
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 5000, "the move while polling");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 15_000, "the move while polling");
 
     events.length = 0;
     counting.refuseStreams = false;
-    await until(() => prompts.stats().subscribed, 8000, "the stream to come back");
+    await until(() => prompts.stats().subscribed, 20_000, "the stream to come back");
     expect(events).toContainEqual({ type: "subscribed" });
     // Once the catch-up poll after the reconnect is done, no more polls (they ran every 100 ms).
     const polls = () => counting.calls.filter((c) => c.path === "/v1/deployments" || c.path.startsWith("/v1/deployments?")).length;
@@ -283,7 +284,7 @@ describe("invalidation pushed by the server", () => {
     expect(polls()).toBe(settled);
 
     await rest.setEnvironment({ promptId, promptVersionId: v10, environment: "production" });
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v10, 5000, "the move after reconnecting");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v10, 15_000, "the move after reconnecting");
     expect(events).toContainEqual(expect.objectContaining({ type: "deployment", promptId, via: "sse" }));
   });
 
@@ -299,7 +300,7 @@ describe("invalidation pushed by the server", () => {
     // Polling is slow here (60 s), so only the catch-up poll after reconnecting can bring this move.
     await rest.setEnvironment({ promptId, promptVersionId: v11, environment: "production" });
     counting.refuseStreams = false;
-    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 8000, "the catch-up");
+    await until(async () => (await prompts.getPromptBody({ prompt_id: promptId, inputs })).versionId === v11, 20_000, "the catch-up");
   });
 });
 

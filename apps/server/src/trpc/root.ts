@@ -1,9 +1,10 @@
-// The tRPC API: one router per resource. `AppRouter` is the type the client package imports (type only).
+// The tRPC API: one router per resource. `AppRouter` is the type the client package imports (type only,
+// through this package's "./router" export; its declarations bundle inlines it).
 import { apiKeysRouter, organizationsRouter } from "./routers/api-keys.js";
 import { environmentsRouter } from "./routers/environments.js";
 import { promptsRouter } from "./routers/prompts.js";
 import { versionsRouter } from "./routers/versions.js";
-import { createCallerFactory, router } from "./init.js";
+import { router } from "./init.js";
 
 export const appRouter = router({
   prompts: promptsRouter,
@@ -14,5 +15,3 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
-
-export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,54 @@
+// POST /v1/chat/completions: the OpenAI-compatible gateway. Its errors are OpenAI's shape, not the REST
+// envelope, so it lists its own answers instead of the shared error responses.
+import type { HeadersObject } from "openapi3-ts/oas31";
+import { ZChatCompletion, ZGatewayRequest, ZOpenAiError } from "../gateway.schemas.js";
+import { SSE_CONTENT, type JsonResponse, type OperationSpec } from "../operation.js";
+
+const gatewayError = (description: string): JsonResponse => ({ description, schema: ZOpenAiError });
+const promptVersionHeaders: HeadersObject = {
+  "x-prompt-id": { description: "The prompt that was compiled", schema: { type: "string" } },
+  "x-prompt-version-id": { description: "The version that was compiled", schema: { type: "string" } },
+  "x-prompt-version": { description: "Its number, major.minor", schema: { type: "string" } },
+};
+
+export function gatewayOperations(): OperationSpec[] {
+  return [
+    {
+      method: "post",
+      path: "/v1/chat/completions",
+      summary: "OpenAI-compatible chat completion, optionally compiled from a stored prompt",
+      description:
+        "With `prompt_id` (and `inputs`, optional `environment` or `version_id`) the stored prompt is compiled and merged with the request, then forwarded upstream; without it the request is forwarded as it came. Selection: `environment` if given, else `version_id`, else production. Errors use OpenAI's shape; any status not listed is the upstream provider's answer, relayed.",
+      tag: "Gateway",
+      body: ZGatewayRequest,
+      headerParameters: [
+        {
+          name: "x-upstream-authorization",
+          in: "header",
+          required: false,
+          description: "Authorization sent to the upstream provider (default: the server's OPENAI_API_KEY)",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": {
+          description: "The upstream's completion (server-sent events when `stream` is true)",
+          schema: ZChatCompletion,
+          content: SSE_CONTENT,
+          headers: promptVersionHeaders,
+        },
+        "400": gatewayError("Invalid body, selector or inputs (`invalid_inputs` lists each problem in `details`)"),
+        "401": gatewayError("Missing or invalid API key"),
+        "404": gatewayError("Unknown prompt, environment or version (`prompt_not_found`)"),
+        "413": gatewayError("Request body larger than the configured limit"),
+        "422": gatewayError("The stored template cannot be compiled (`invalid_template`)"),
+        "429": gatewayError("Too many requests for this API key; retry after the Retry-After delay"),
+        "500": gatewayError("Unexpected error"),
+        "502": gatewayError("No upstream provider could be reached"),
+        "503": gatewayError("The database is unreachable"),
+        "504": gatewayError("The upstream provider did not answer in time"),
+        default: { description: "The upstream provider's answer, relayed", content: { "application/json": { schema: {} } } },
+      },
+    },
+  ];
+}

@@ -1,0 +1,190 @@
+// What the manager holds and how long it trusts it:
+//
+// - version bodies forever: a version is immutable, so its body is fetched once, keyed by version id, and
+//   analysed once (`prepareTemplate`); each call only compiles;
+// - selections (prompt + environment, or prompt + version id) as pointers to versions, with
+//   stale-while-revalidate: fresh for `pointerTtlMs`, then served while one background request
+//   revalidates, and past `maxStaleMs` not served without asking the server, unless it is down
+//   (`outage.ts` decides what is served then). Pushed changes (`push.ts`) move and drop pointers.
+import { prepareTemplate, type PreparedTemplate } from "@promptreg/template";
+import type { TPromptBody } from "@promptreg/contracts";
+import type { TRestPromptVersion } from "@promptreg/contracts/rest";
+import type { DeploymentChange } from "../deployment-watcher.js";
+import { isOutage, PromptNotFoundError, PromptregApiError } from "../errors.js";
+import type { RestClient } from "../rest.js";
+import { fetchVersion } from "./fetch.js";
+import type { OutagePolicy } from "./outage.js";
+import { isKeyOf, keyOf, type Selection } from "./selection.js";
+import type { Emit, PromptSource } from "./types.js";
+
+export interface VersionEntry {
+  /** Null for a caller's fallback body. */
+  readonly id: string | null;
+  readonly promptId: string;
+  /** `"major.minor"`; null for a fallback body. */
+  readonly version: string | null;
+  /** Frozen body, analysed once. */
+  readonly prepared: PreparedTemplate;
+  readonly hasPartials: boolean;
+}
+
+export interface Pointer {
+  readonly selection: Selection;
+  target: VersionEntry;
+  /** `performance.now()` of the last validation (a fetch, or a pushed change to a version we hold). */
+  validatedAt: number;
+  /** A pushed change moved it to a version whose body we do not hold yet: `target` is only last known good. */
+  invalidated: boolean;
+  /** Revision of the last pushed change applied (-1: none), so replays and late changes are ignored. */
+  revision: number;
+}
+
+/** A version to compile, and where it came from. */
+export interface Resolved {
+  version: VersionEntry;
+  source: PromptSource;
+}
+
+/** A version entry for a body (a fetched version's, or a caller's fallback). */
+export function versionEntry(id: string | null, promptId: string, version: string | null, body: TPromptBody): VersionEntry {
+  const prepared = prepareTemplate(body);
+  return { id, promptId, version, prepared, hasPartials: prepared.partials.length > 0 };
+}
+
+export interface CacheOptions {
+  pointerTtlMs: number;
+  maxStaleMs: number;
+}
+
+export class PromptCache {
+  /** Version id -> version: immutable, kept for the manager's life (a deleted prompt's are dropped). */
+  readonly versions = new Map<string, VersionEntry>();
+  /** Prompts with at least one version held (a miss then asks metadata first, to reuse a held body). */
+  readonly knownPrompts = new Set<string>();
+  /** Selection key -> pointer. */
+  readonly pointers = new Map<string, Pointer>();
+  /** Fetches in flight, one per key. */
+  readonly inflight = new Map<string, Promise<VersionEntry>>();
+  /**
+   * The latest change pushed for a key while its fetch was in flight ("invalidated": dropped by
+   * `invalidate`). The fetch's answer may predate it: unless it agrees with the change, it asks again.
+   */
+  readonly raced = new Map<string, DeploymentChange | "invalidated">();
+
+  readonly #rest: RestClient;
+  readonly #ttl: number;
+  readonly #maxStale: number;
+  readonly #outage: OutagePolicy;
+  readonly #emit: Emit;
+
+  constructor(rest: RestClient, options: CacheOptions, outage: OutagePolicy, emit: Emit) {
+    this.#rest = rest;
+    this.#ttl = options.pointerTtlMs;
+    this.#maxStale = Math.max(options.pointerTtlMs, options.maxStaleMs);
+    this.#outage = outage;
+    this.#emit = emit;
+  }
+
+  /** The cached answer when the cache may serve it without waiting for the server (the hot path). */
+  cached(selection: Selection): Resolved | undefined {
+    const pointer = this.pointers.get(keyOf(selection));
+    if (pointer === undefined || pointer.invalidated) return undefined;
+    const age = performance.now() - pointer.validatedAt;
+    if (age <= this.#ttl) return { version: pointer.target, source: "cache" };
+    if (age <= this.#maxStale) {
+      this.revalidate(pointer);
+      return { version: pointer.target, source: "stale" };
+    }
+    return undefined;
+  }
+
+  /** Asks the server (unless it is known to be down), or serves through the outage. */
+  async remote(selection: Selection): Promise<Resolved> {
+    const key = keyOf(selection);
+    if (this.#outage.down) return this.#outage.serve(selection, this.pointers.get(key)?.target, this.#outage.cause);
+    try {
+      return { version: await this.#load(selection, key), source: "network" };
+    } catch (error) {
+      if (!isOutage(error)) throw error;
+      this.#outage.backOff(error);
+      return this.#outage.serve(selection, this.pointers.get(key)?.target, error);
+    }
+  }
+
+  /** Refreshes a pointer in the background (at most one request per key, none while the server is down). */
+  revalidate(pointer: Pointer): void {
+    const key = keyOf(pointer.selection);
+    if (this.inflight.has(key) || this.#outage.down) return;
+    this.#load(pointer.selection, key).catch((error: unknown) => {
+      if (isOutage(error)) this.#outage.backOff(error);
+      // 404s already dropped the pointer (and were reported); anything else is reported here.
+      if (!(error instanceof PromptNotFoundError)) this.#emit({ type: "revalidation-failed", promptId: pointer.selection.promptId, key, error });
+    });
+  }
+
+  /** Drops cached pointers (of one prompt, or all) so the next call asks the server. Bodies are kept. */
+  invalidate(promptId?: string): void {
+    for (const [key, pointer] of this.pointers) {
+      if (promptId === undefined || pointer.selection.promptId === promptId) this.pointers.delete(key);
+    }
+    for (const key of this.inflight.keys()) {
+      if (promptId === undefined || isKeyOf(key, promptId)) this.raced.set(key, "invalidated");
+    }
+  }
+
+  /** Holds a fetched version (once: a version id always means the same body). */
+  remember(meta: TRestPromptVersion, body: TPromptBody): VersionEntry {
+    const held = this.versions.get(meta.id);
+    if (held !== undefined) return held;
+    const entry = versionEntry(meta.id, meta.prompt_id, `${meta.major_version}.${meta.minor_version}`, body);
+    this.versions.set(meta.id, entry);
+    this.knownPrompts.add(meta.prompt_id);
+    return entry;
+  }
+
+  /** One fetch per key at a time. */
+  #load(selection: Selection, key: string): Promise<VersionEntry> {
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      pending = this.#fetch(selection, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #fetch(selection: Selection, key: string): Promise<VersionEntry> {
+    for (let attempt = 0; ; attempt++) {
+      this.raced.delete(key);
+      let fetched: { version: VersionEntry; bodyFetched: boolean };
+      try {
+        fetched = await fetchVersion(this.#rest, this, selection);
+      } catch (error) {
+        if (error instanceof PromptregApiError && error.status === 404) {
+          this.pointers.delete(key);
+          this.#emit({ type: "not-found", promptId: selection.promptId, key });
+          throw new PromptNotFoundError(
+            error.message,
+            selection.promptId,
+            selection.kind === "environment" ? { environment: selection.environment } : { versionId: selection.versionId },
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      // A change was pushed while we asked: unless the answer agrees with it, it may predate it; ask again.
+      const raced = this.raced.get(key);
+      this.raced.delete(key);
+      if (raced !== undefined && (raced === "invalidated" || raced.versionId !== fetched.version.id) && attempt < 2) continue;
+      const previous = this.pointers.get(key);
+      this.pointers.set(key, {
+        selection,
+        target: fetched.version,
+        validatedAt: performance.now(),
+        invalidated: false,
+        revision: Math.max(previous?.revision ?? -1, raced !== undefined && raced !== "invalidated" ? raced.revision : -1),
+      });
+      this.#emit({ type: "fetched", promptId: selection.promptId, key, versionId: fetched.version.id!, bodyFetched: fetched.bodyFetched });
+      return fetched.version;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// Changes pushed by the server (the deployment stream, polling as its fallback; `DeploymentWatcher`) and
+// what they do to the cache: a move to a version whose body is held applies at once, without a request;
+// a move to a new version starts its fetch; a removal drops the pointer (and its last known good); a
+// deleted prompt or hidden version drops everything of it. So a moved or removed environment is not
+// served past the push latency (or one poll interval).
+import type { TPromptChangeEvent } from "@promptreg/contracts";
+import { DeploymentWatcher, type DeploymentChange } from "../deployment-watcher.js";
+import type { Transport } from "../http.js";
+import type { PromptCache } from "./cache.js";
+import { environmentKey } from "./selection.js";
+import type { Emit } from "./types.js";
+
+export interface PushOptions {
+  subscribe: boolean;
+  pollIntervalMs: number;
+}
+
+/** The watcher that keeps `cache` in step with the server's deployments (started by the manager). */
+export function watchDeployments(http: Transport, options: PushOptions, cache: PromptCache, emit: Emit): DeploymentWatcher {
+  return new DeploymentWatcher(
+    http,
+    { subscribe: options.subscribe, pollIntervalMs: options.pollIntervalMs, idleTimeoutMs: 35_000, maxReconnectDelayMs: 30_000 },
+    (change, via) => applyDeployment(cache, change, via, emit),
+    (event) => {
+      switch (event.type) {
+        case "connected":
+          return emit({ type: "subscribed" });
+        case "disconnected":
+          return emit({ type: "subscription-lost", error: event.error, retryInMs: event.retryInMs });
+        case "polling":
+          return emit({ type: "polling", intervalMs: event.intervalMs });
+        case "poll-failed":
+          return emit({ type: "poll-failed", error: event.error });
+      }
+    },
+    (change) => applyPromptChange(cache, change, emit),
+    // A gap the server cannot replay: nothing cached can be trusted to be current.
+    () => cache.invalidate(),
+  );
+}
+
+/** An environment pointer moved (or was removed). */
+export function applyDeployment(cache: PromptCache, change: DeploymentChange, via: "sse" | "poll", emit: Emit): void {
+  const key = environmentKey(change.promptId, change.environment);
+  const pointer = cache.pointers.get(key);
+  const base = { type: "deployment", promptId: change.promptId, environment: change.environment, versionId: change.versionId, revision: change.revision, via } as const;
+  if ((pointer === undefined && !cache.inflight.has(key)) || (pointer !== undefined && change.revision <= pointer.revision)) {
+    if (via === "sse") emit({ ...base, effect: "ignored" });
+    return;
+  }
+  if (cache.inflight.has(key)) {
+    const raced = cache.raced.get(key);
+    if (raced === undefined || (raced !== "invalidated" && raced.revision < change.revision)) cache.raced.set(key, change);
+  }
+  if (change.versionId === null) {
+    // Removed: never served again, not even as last known good.
+    cache.pointers.delete(key);
+    emit({ ...base, effect: "removed" });
+    return;
+  }
+  if (pointer === undefined) return; // the fetch in flight asks again
+  pointer.revision = change.revision;
+  const target = cache.versions.get(change.versionId);
+  if (target !== undefined && target.promptId === change.promptId) {
+    pointer.target = target;
+    pointer.validatedAt = performance.now();
+    pointer.invalidated = false;
+    emit({ ...base, effect: "moved" });
+    return;
+  }
+  pointer.invalidated = true;
+  emit({ ...base, effect: "refetching" });
+  cache.revalidate(pointer);
+}
+
+/**
+ * A prompt deleted, or one of its versions hidden: nothing of it is served again from memory, not even
+ * through an outage; the next call asks the server (which answers 404 for what is gone).
+ */
+export function applyPromptChange(cache: PromptCache, change: TPromptChangeEvent, emit: Emit): void {
+  cache.invalidate(change.promptId);
+  if (change.action === "prompt-deleted") {
+    for (const [id, entry] of cache.versions) if (entry.promptId === change.promptId) cache.versions.delete(id);
+  } else if (change.versionId !== null) {
+    cache.versions.delete(change.versionId);
+  }
+  emit({ type: "prompt-change", promptId: change.promptId, action: change.action, versionId: change.versionId });
+}
