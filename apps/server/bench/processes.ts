@@ -8,7 +8,7 @@
 //   on loopback, all pointed at the same database.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -126,13 +126,21 @@ export interface Process {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** The fake OpenAI upstream; it answers at once. */
-export async function startUpstream(): Promise<Process> {
+/** The fake upstream (OpenAI and Anthropic shapes); it answers at once unless `args` say otherwise (e.g. `--stream-chunks 20 --stream-ms 2000`). */
+export async function startUpstream(args: string[] = []): Promise<Process> {
   const port = await freePort();
-  const child = track(spawn(process.execPath, [join(root, "packages/fake-llm/dist/cli.js"), String(port)], { stdio: "ignore" }));
+  const child = track(spawn(process.execPath, [join(root, "packages/fake-llm/dist/cli.js"), String(port), ...args], { stdio: "ignore" }));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/`, child);
   return { url, port, pid: child.pid!, stop: (signal) => stopChild(child, signal) };
+}
+
+/** A providers file (PROMPTREG_PROVIDERS_FILE) in a temporary directory. */
+export async function writeProvidersFile(content: unknown): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "promptreg-bench-providers-"));
+  const path = join(dir, "providers.json");
+  await writeFile(path, JSON.stringify(content));
+  return path;
 }
 
 export const BENCH_API_KEY = "bench-admin-key-0123456789";

@@ -11,7 +11,7 @@ import helmet from "helmet";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, GATEWAY_ROUTE, type GatewayHandler } from "./gateway/chat-completions.js";
-import type { UpstreamClient } from "./gateway/upstream.js";
+import type { ProviderRouter } from "./gateway/providers/router.js";
 import { bodyErrors } from "./http/body.js";
 import { createDashboardRouter } from "./http/dashboard.js";
 import { requireBearerToken } from "./http/bearer-token.js";
@@ -32,7 +32,8 @@ export interface AppDependencies {
   services: Services;
   database: Pick<DatabaseConnection, "ping">;
   logger: Logger;
-  upstream: UpstreamClient;
+  /** The gateway's way to the LLM providers (routing, fallbacks, translation). */
+  providers: ProviderRouter;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
 }
@@ -68,7 +69,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, upstream, observability }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, providers, observability }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -87,8 +88,7 @@ export function createApp({ config, services, database, logger, upstream, observ
 
   // The gateway first, ahead of every middleware: it is the hot path of our users' LLM calls, reads its
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
-  const gateway = createGatewayHandler(services, upstream, logger, {
-    upstreamApiKey: config.upstream.apiKey,
+  const gateway = createGatewayHandler(services, providers, logger, {
     pipeline,
     corsOrigins: config.corsOrigins,
   });

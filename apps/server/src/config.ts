@@ -1,7 +1,10 @@
 // Server configuration: the only module that reads process.env. Parsed once at start-up with Zod;
 // a bad value stops the process with a message naming every offending variable.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ZProvidersFile, type TProviderConfig, type TProvidersFile } from "@promptreg/contracts";
 import { repoRoot } from "@promptreg/embedded-db";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
@@ -40,7 +43,11 @@ const ZEnv = z.object({
     .transform((v) => (v ? v.split(",").map((u) => u.trim()).filter(Boolean) : []))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: "each fallback must be an http(s) URL" }))),
   PROMPTREG_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
-  PROMPTREG_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(256),
+  // 0: no cap. LLM calls last seconds to minutes, so a cap makes calls past it wait silently (the old default
+  // of 256 made 1,000 concurrent 2-s streams take 9 s): a cap is the operator's explicit choice.
+  PROMPTREG_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(0).max(100_000).default(0),
+  PROMPTREG_PROVIDERS_FILE: optionalString(z.string()),
+  PROMPTREG_FORWARD_OPENAI_ORG_HEADERS: booleanFlag,
   PROMPTREG_POINTER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
@@ -73,14 +80,7 @@ export type Config = Readonly<{
   ferretdbBin: string | undefined;
   /** The dashboard's production build, served at `/` when the directory exists. */
   dashboardDir: string;
-  upstream: Readonly<{
-    /** Provider key used when the request brings none in `x-upstream-authorization`. */
-    apiKey: string | undefined;
-    /** Base URLs tried in order: OPENAI_BASE_URL, then the fallbacks on 5xx or connection errors. */
-    baseUrls: readonly string[];
-    timeoutMs: number;
-    connections: number;
-  }>;
+  providers: ProvidersConfig;
   cache: Readonly<{
     /** Safety net: a cached environment pointer is re-read at least this often. */
     pointerTtlMs: number;
@@ -92,6 +92,121 @@ export type Config = Readonly<{
   }>;
 }>;
 
+/** One provider the gateway can route to, resolved from the providers file and the environment. */
+export type ProviderSettings = Readonly<{
+  name: string;
+  type: TProviderConfig["type"];
+  /** Tried in order on connection errors and 5xx (only `openai` providers have more than one). */
+  baseUrls: readonly string[];
+  /** Sent when the caller brings no key of its own (`x-upstream-authorization`). */
+  apiKey: string | undefined;
+  timeoutMs: number;
+  /** Extra headers sent with every call. */
+  headers: Readonly<Record<string, string>>;
+  /** Connection cap; undefined: none. */
+  maxConnections: number | undefined;
+  /** anthropic */
+  anthropicVersion: string;
+  defaultMaxTokens: number;
+  /** azure: a dated version or `v1`. */
+  apiVersion: string;
+  deployments: Readonly<Record<string, string>>;
+}>;
+
+export type ProvidersConfig = Readonly<{
+  providers: readonly ProviderSettings[];
+  /** Where a model without a `/provider` suffix goes. */
+  defaultProvider: string;
+  retryAfterBudgetMs: number;
+  maxChainLength: number;
+  breaker: Readonly<{ failureThreshold: number; cooldownMs: number }>;
+  /** Forward callers' `openai-organization` / `openai-project` headers (off: they would bill the operator's account). */
+  forwardOpenAiOrgHeaders: boolean;
+}>;
+
+/** Reads and validates PROMPTREG_PROVIDERS_FILE; every problem is listed, prefixed with the file's path. */
+function readProvidersFile(path: string): { file?: TProvidersFile; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    return { problems: [`PROMPTREG_PROVIDERS_FILE: cannot read ${path}: ${(error as Error).message}`] };
+  }
+  let raw: unknown;
+  try {
+    // YAML is a superset of JSON: one parser takes both (and reports the line of a syntax error).
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    return { problems: [`PROMPTREG_PROVIDERS_FILE (${path}): not valid JSON or YAML: ${(error as Error).message.split("\n")[0]}`] };
+  }
+  const parsed = ZProvidersFile.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      // A bad provider name is reported by Zod as "Invalid key in record", its reason one level down.
+      const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return `PROMPTREG_PROVIDERS_FILE (${path}) ${issue.path.join(".") || "(top level)"}: ${message}`;
+    });
+    return { problems };
+  }
+  return { file: parsed.data, problems: [] };
+}
+
+const trimSlashes = (url: string) => url.replace(/\/+$/, "");
+
+function providersConfig(e: z.infer<typeof ZEnv>, env: Record<string, string | undefined>, problems: string[]): ProvidersConfig {
+  const file = e.PROMPTREG_PROVIDERS_FILE ? readProvidersFile(e.PROMPTREG_PROVIDERS_FILE) : { file: undefined, problems: [] };
+  problems.push(...file.problems);
+  const declared = file.file?.providers ?? {};
+  const providers: ProviderSettings[] = [];
+  const base = (name: string, config: Pick<TProviderConfig, "baseUrl" | "apiKeyEnv" | "timeoutMs" | "headers" | "maxConnections">) => {
+    let apiKey: string | undefined;
+    if (config.apiKeyEnv) {
+      apiKey = env[config.apiKeyEnv] || undefined;
+      if (apiKey === undefined) problems.push(`${config.apiKeyEnv}: not set, but provider ${name} reads its key from it`);
+    }
+    return { name, apiKey, timeoutMs: config.timeoutMs ?? e.PROMPTREG_UPSTREAM_TIMEOUT_MS, headers: Object.freeze({ ...config.headers }), maxConnections: config.maxConnections };
+  };
+  const defaults = { anthropicVersion: "2023-06-01", defaultMaxTokens: 4096, apiVersion: "2024-10-21", deployments: Object.freeze({}) };
+  // The provider today's users configure with OPENAI_BASE_URL / OPENAI_API_KEY, unless the file defines its own.
+  if (!("openai" in declared)) {
+    providers.push(Object.freeze({
+      ...defaults,
+      name: "openai",
+      type: "openai",
+      baseUrls: Object.freeze([e.OPENAI_BASE_URL, ...e.PROMPTREG_UPSTREAM_FALLBACK_URLS].map(trimSlashes)),
+      apiKey: e.OPENAI_API_KEY,
+      timeoutMs: e.PROMPTREG_UPSTREAM_TIMEOUT_MS,
+      headers: Object.freeze({}),
+      maxConnections: e.PROMPTREG_UPSTREAM_CONNECTIONS || undefined,
+    }));
+  }
+  for (const [name, config] of Object.entries(declared)) {
+    const common = base(name, config);
+    switch (config.type) {
+      case "openai":
+        providers.push(Object.freeze({ ...defaults, ...common, type: "openai", baseUrls: Object.freeze([config.baseUrl, ...(config.fallbackUrls ?? [])].map(trimSlashes)) }));
+        break;
+      case "anthropic":
+        // `https://api.anthropic.com/v1` and `https://api.anthropic.com` both work: the path is ours to add.
+        providers.push(Object.freeze({ ...defaults, ...common, type: "anthropic", baseUrls: Object.freeze([trimSlashes(config.baseUrl).replace(/\/v1$/, "")]), anthropicVersion: config.anthropicVersion, defaultMaxTokens: config.defaultMaxTokens }));
+        break;
+      case "azure":
+        providers.push(Object.freeze({ ...defaults, ...common, type: "azure", baseUrls: Object.freeze([trimSlashes(config.baseUrl).replace(/\/openai(\/v1)?$/, "")]), apiVersion: config.apiVersion, deployments: Object.freeze({ ...config.deployments }) }));
+        break;
+    }
+  }
+  const defaultProvider = file.file?.defaultProvider ?? "openai";
+  if (!providers.some((p) => p.name === defaultProvider)) problems.push(`PROMPTREG_PROVIDERS_FILE defaultProvider: ${defaultProvider} is not a declared provider`);
+  return Object.freeze({
+    providers: Object.freeze(providers),
+    defaultProvider,
+    retryAfterBudgetMs: file.file?.fallback?.retryAfterBudgetMs ?? 3000,
+    maxChainLength: file.file?.fallback?.maxChainLength ?? 5,
+    breaker: Object.freeze({ failureThreshold: file.file?.breaker?.failureThreshold ?? 5, cooldownMs: file.file?.breaker?.cooldownMs ?? 30_000 }),
+    forwardOpenAiOrgHeaders: e.PROMPTREG_FORWARD_OPENAI_ORG_HEADERS,
+  });
+}
+
 /** Parses an environment; throws one error that lists every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = ZEnv.safeParse(env);
@@ -100,6 +215,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  const providers = providersConfig(e, env, problems);
+  if (problems.length > 0) throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -120,12 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     metricsToken: e.PROMPTREG_METRICS_TOKEN,
     ferretdbBin: e.FERRETDB_BIN,
     dashboardDir: e.PROMPTREG_DASHBOARD_DIR,
-    upstream: Object.freeze({
-      apiKey: e.OPENAI_API_KEY,
-      baseUrls: Object.freeze([e.OPENAI_BASE_URL, ...e.PROMPTREG_UPSTREAM_FALLBACK_URLS].map((u) => u.replace(/\/+$/, ""))),
-      timeoutMs: e.PROMPTREG_UPSTREAM_TIMEOUT_MS,
-      connections: e.PROMPTREG_UPSTREAM_CONNECTIONS,
-    }),
+    providers,
     cache: Object.freeze({
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
-import { createUpstreamClient } from "./gateway/upstream.js";
+import { createProviderRouter } from "./gateway/providers/router.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -50,11 +50,14 @@ export async function startServer(config: Config, logger = createLogger(config.l
 
     services.deploymentFeed.start();
     metrics.trackResolutionCaches(() => services.resolution.stats());
-    const upstream = metrics.instrumentUpstream(createUpstreamClient(config.upstream));
+    const providers = createProviderRouter(config.providers, metrics.providerObserver);
+    metrics.trackProviders(() => providers.stats());
     const observability = createObservability(logger, metrics);
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, upstream, observability }));
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability }));
     answerClientErrorsAsJson(server);
-    server.listen(config.port, config.host);
+    // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
+    // and a dropped SYN costs the caller a 1-s retransmit).
+    server.listen({ port: config.port, host: config.host, backlog: 4096 });
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -76,7 +79,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
         await closed;
         clearTimeout(timer);
         services.deploymentFeed.stop();
-        await upstream.close();
+        await providers.close();
         await db.close();
         await embeddedDb?.stop();
       },

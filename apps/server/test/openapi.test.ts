@@ -9,7 +9,7 @@ import type { OpenAPIObject, ReferenceObject, ResponseObject } from "openapi3-ts
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { parseConfig } from "../src/config.js";
-import { createUpstreamClient } from "../src/gateway/upstream.js";
+import { createProviderRouter } from "../src/gateway/providers/router.js";
 import { createLogger } from "../src/logger.js";
 import { toOpenApiPath } from "../src/openapi/document.js";
 import { restRoutes } from "../src/rest/index.js";
@@ -117,9 +117,9 @@ describe("the document and the app agree", () => {
   it("documents every route the app mounts, and nothing it does not", async () => {
     // Without the dashboard's build: its page is not part of the API (and exists only once it is built).
     const config = parseConfig({ MONGODB_URI: "mongodb://127.0.0.1:1", PROMPTREG_API_KEY: ADMIN_KEY, PROMPTREG_DASHBOARD_DIR: "/nonexistent" });
-    const upstream = createUpstreamClient(config.upstream);
-    const app = createApp({ config, services: server.services, database: server.database, logger: createLogger("silent"), upstream });
-    await upstream.close();
+    const providers = createProviderRouter(config.providers);
+    const app = createApp({ config, services: server.services, database: server.database, logger: createLogger("silent"), providers });
+    await providers.close();
     const mounted = [...new Set(mountedRoutes(app).map((r) => r.replace(/:(\w+)/g, "{$1}")))].sort();
     expect(mounted.length).toBeGreaterThan(restRoutes.length);
     expect(documented().sort()).toEqual(mounted);

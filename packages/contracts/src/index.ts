@@ -5,5 +5,6 @@ export * from "./environments.js";
 export * from "./gateway.js";
 export * from "./prompt-body.js";
 export * from "./prompts.js";
+export * from "./providers.js";
 export * from "./template.js";
 export * from "./versions.js";

@@ -58,6 +58,18 @@ describe("runThroughGateway", () => {
     expect(texts).toEqual(["hi"]);
   });
 
+  it("sends a model override (routing, fallback chain) and reads which provider and model served", async () => {
+    const { impl, calls } = fakeFetch(200, { choices: [{ message: { content: "hi" } }] }, { "x-prompt-provider": "anthropic", "x-prompt-model": "claude-sonnet-4" });
+    const result = await runThroughGateway({ apiKey: "k", promptId: "p", inputs: {}, overrides: { model: "gpt-4o/openai,claude-sonnet-4/anthropic" } }, undefined, impl);
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ prompt_id: "p", inputs: {}, model: "gpt-4o/openai,claude-sonnet-4/anthropic" });
+    expect(result).toMatchObject({ ok: true, provider: "anthropic", model: "claude-sonnet-4" });
+    await runThroughGateway({ apiKey: "k", promptId: "p", inputs: {}, overrides: { model: "" } }, undefined, impl);
+    expect(JSON.parse(calls[1]!.init.body as string)).not.toHaveProperty("model");
+    // An error names the provider that answered it.
+    const failing = fakeFetch(502, { error: { message: "upstream down", code: "upstream_unreachable" } }, { "x-prompt-provider": "openai" });
+    expect(await runThroughGateway({ apiKey: "k", promptId: "p", inputs: {} }, undefined, failing.impl)).toMatchObject({ ok: false, provider: "openai" });
+  });
+
   it("prefers the environment over a version id", async () => {
     const { impl, calls } = fakeFetch(200, { choices: [] });
     await runThroughGateway({ apiKey: "k", promptId: "p", versionId: "v", environment: "staging", inputs: {} }, undefined, impl);

@@ -9,6 +9,7 @@ import { API_BASE_URL } from "./client";
 
 /** Per-run overrides of the version's own parameters (the gateway merges the caller's over them). */
 export interface RunOverrides {
+  /** `model/provider` routes to a provider; a comma-separated list is a fallback chain. */
   model?: string;
   temperature?: number;
   max_tokens?: number;
@@ -40,6 +41,9 @@ export interface GatewaySuccess {
   /** The JSON answer, or the streamed chunks in order. */
   body: unknown;
   promptVersion: string | null;
+  /** Which provider and model served the answer (after any fallback), from x-prompt-provider / x-prompt-model. */
+  provider: string | null;
+  model: string | null;
   requestId: string | null;
   elapsedMs: number;
 }
@@ -52,6 +56,8 @@ export interface GatewayFailure {
   details: TInputError[];
   /** Text that had streamed before the error. */
   partial: string;
+  /** The provider that answered with the error, or the chain's last one tried. */
+  provider: string | null;
   elapsedMs: number;
 }
 
@@ -91,6 +97,7 @@ export function gatewayPayload(request: Omit<GatewayRequest, "apiKey" | "signal"
 export async function runThroughGateway(request: GatewayRequest, onText: (text: string) => void = () => undefined, fetchImpl: typeof fetch = fetch): Promise<GatewayResult> {
   const started = performance.now();
   let partial = "";
+  let provider: string | null = null;
   const failure = (status: number | null, message: string, code: string | null = null, details: TInputError[] = []): GatewayFailure => ({
     ok: false,
     status,
@@ -98,6 +105,7 @@ export async function runThroughGateway(request: GatewayRequest, onText: (text: 
     code,
     details,
     partial,
+    provider,
     elapsedMs: performance.now() - started,
   });
   const timeout = AbortSignal.timeout(120_000);
@@ -115,7 +123,13 @@ export async function runThroughGateway(request: GatewayRequest, onText: (text: 
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return failure(null, timedOut ? "The gateway did not answer within 2 minutes." : "Could not reach the gateway. Check that the server is running.");
   }
-  const headers = { promptVersion: response.headers.get("x-prompt-version"), requestId: response.headers.get("x-request-id") };
+  provider = response.headers.get("x-prompt-provider");
+  const headers = {
+    promptVersion: response.headers.get("x-prompt-version"),
+    provider,
+    model: response.headers.get("x-prompt-model"),
+    requestId: response.headers.get("x-request-id"),
+  };
 
   if (response.ok && (response.headers.get("content-type") ?? "").startsWith("text/event-stream") && response.body) {
     const chunks: unknown[] = [];

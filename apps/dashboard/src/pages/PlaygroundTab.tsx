@@ -188,8 +188,18 @@ function Runner({ promptId, version, values: typed, onValue, overrides: override
           <details className="run-settings" open={overrideDraft.model !== "" || overrideDraft.temperature !== "" || overrideDraft.maxTokens !== "" || undefined}>
             <summary>Run settings: model, temperature, max tokens</summary>
             <p className="muted small">For this run only; empty fields use the version's own values. The version does not change.</p>
+            <p id="override-model-help" className="muted small">
+              <span className="mono">model/provider</span> routes to a provider; a comma-separated list is a fallback chain, e.g.{" "}
+              <span className="mono">gpt-4o-mini/openai,claude-sonnet-4/anthropic</span>.
+            </p>
             <div className="grid-3">
-              <OverrideField label="Model" placeholder={version.body.model} value={overrideDraft.model} onChange={(model) => onOverrides({ ...overrideDraft, model })} />
+              <OverrideField
+                label="Model"
+                placeholder={version.body.model}
+                value={overrideDraft.model}
+                describedBy="override-model-help"
+                onChange={(model) => onOverrides({ ...overrideDraft, model })}
+              />
               <OverrideField
                 label="Temperature"
                 placeholder={version.body.temperature === undefined ? "default" : String(version.body.temperature)}
@@ -293,6 +303,7 @@ function OverrideField({
   value,
   error,
   inputMode,
+  describedBy,
   onChange,
 }: {
   label: string;
@@ -300,9 +311,11 @@ function OverrideField({
   value: string;
   error?: string | undefined;
   inputMode?: "decimal" | "numeric";
+  describedBy?: string;
   onChange: (value: string) => void;
 }) {
   const id = `override-${label.toLowerCase().replace(/\s+/g, "-")}`;
+  const described = [describedBy, error ? `${id}-error` : undefined].filter(Boolean).join(" ") || undefined;
   return (
     <div className="field">
       <label htmlFor={id} className="field-label">
@@ -317,7 +330,7 @@ function OverrideField({
         autoComplete="off"
         spellCheck={false}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        aria-describedby={described}
         onChange={(event) => onChange(event.target.value)}
       />
       {error && (
@@ -407,6 +420,7 @@ function Answer({ run }: { run: RunState }) {
           <strong>
             {result.code === "stopped" ? "Stopped" : result.status ? `The gateway answered ${result.status}` : "No answer"}
             {result.code && result.code !== "stopped" ? ` · ${result.code}` : ""}
+            {result.provider ? ` · provider ${result.provider}` : ""}
           </strong>
           <p>{result.message}</p>
           {result.details.length > 0 && (
@@ -435,6 +449,17 @@ function Answer({ run }: { run: RunState }) {
             <span className="pill pill-ok">{result.status} OK</span>
             <span className="muted">{Math.round(result.elapsedMs)} ms</span>
             {result.promptVersion && <span className="muted">served v{result.promptVersion}</span>}
+            {result.provider && (
+              <span className="muted" data-testid="served-by">
+                by <span className="mono">{result.provider}</span>
+                {result.model ? (
+                  <>
+                    {" "}
+                    · <span className="mono">{result.model}</span>
+                  </>
+                ) : null}
+              </span>
+            )}
             <span className="muted">{result.streamed ? (result.stopped ? "stopped" : "streamed") : "one answer"}</span>
             {result.finishReason && result.finishReason !== "stop" && <span className="pill">{result.finishReason}</span>}
           </>

@@ -17,24 +17,13 @@ import type { Logger } from "../logger.js";
 import type { ResolvedVersion } from "../resolution/index.js";
 import type { RequestScope, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
-import { isUpstreamTimeout, UpstreamTimeoutError, UpstreamUnreachableError, type UpstreamClient } from "./upstream.js";
+import { StreamCutError } from "./providers/anthropic.js";
+import { isUpstreamTimeout, ProviderCallError, type ProviderAnswer, type ProviderRouter } from "./providers/router.js";
 
-/** Upstream answer headers worth relaying; hop-by-hop and length headers are Node's business. */
-const RELAYED_HEADERS = [
-  "content-type",
-  "openai-processing-ms",
-  "openai-version",
-  "retry-after",
-  "x-ratelimit-limit-requests",
-  "x-ratelimit-remaining-requests",
-  "x-ratelimit-reset-requests",
-  "x-ratelimit-limit-tokens",
-  "x-ratelimit-remaining-tokens",
-  "x-ratelimit-reset-tokens",
-];
+/** Caller headers for OpenAI's account selection: forwarded only where the operator allows (they bill its account). */
+const ORG_HEADERS = ["openai-organization", "openai-project"] as const;
 
 export interface GatewayOptions {
-  upstreamApiKey: string | undefined;
   /** Admission (keys, rate limits) and body reading, shared with the other entry points. */
   pipeline: RequestPipeline;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
@@ -46,14 +35,14 @@ export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void
 /** The gateway's path, and its route label in logs and metrics. */
 export const GATEWAY_ROUTE = "/v1/chat/completions";
 
-export function createGatewayHandler(services: Services, upstream: UpstreamClient, logger: Logger, options: GatewayOptions): GatewayHandler {
+export function createGatewayHandler(services: Services, providers: ProviderRouter, logger: Logger, options: GatewayOptions): GatewayHandler {
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const scope = await options.pipeline.admit(req);
     const { raw, body: parsed } = await options.pipeline.readJson(req);
     if (!isPlainObject(parsed)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
     const body = parsed;
 
-    let outgoing: string | Buffer = raw;
+    let outgoing: Record<string, unknown> = body;
     let resolved: ResolvedVersion | undefined;
     if (body["prompt_id"] === undefined) {
       refuseStrayPromptFields(body);
@@ -65,15 +54,13 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
         sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
         return;
       }
-      outgoing = JSON.stringify(compiled.body);
+      outgoing = compiled.body;
     }
 
-    const upstreamHeaders: Record<string, string> = { "content-type": "application/json", accept: req.headers.accept ?? "application/json" };
-    const authorization = header(req, "x-upstream-authorization") ?? (options.upstreamApiKey ? `Bearer ${options.upstreamApiKey}` : undefined);
-    if (authorization) upstreamHeaders["authorization"] = authorization;
-    for (const name of ["openai-organization", "openai-project"]) {
+    const orgHeaders: Record<string, string> = {};
+    for (const name of ORG_HEADERS) {
       const value = header(req, name);
-      if (value) upstreamHeaders[name] = value;
+      if (value) orgHeaders[name] = value;
     }
 
     // The caller hung up: stop the upstream request (and its token spend) at once.
@@ -82,27 +69,40 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
       if (!res.writableFinished) abort.abort();
     });
 
-    const answer = await upstream.send("/chat/completions", outgoing, upstreamHeaders, abort.signal);
-    const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
-    for (const name of RELAYED_HEADERS) {
-      const value = answer.headers[name];
-      if (value !== undefined) headers[name] = value;
+    let answer: ProviderAnswer;
+    try {
+      answer = await providers.send({
+        body: outgoing,
+        // A pass-through call goes byte for byte to an OpenAI-compatible provider when its model is unchanged.
+        raw: resolved ? undefined : raw,
+        accept: req.headers.accept,
+        callerAuthorization: header(req, "x-upstream-authorization"),
+        orgHeaders,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderCallError)) throw error;
+      return sendProviderError(res, error, resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId }, requestId, logger);
     }
-    const upstreamRequestId = answer.headers["x-request-id"];
-    if (upstreamRequestId !== undefined) headers["x-upstream-request-id"] = upstreamRequestId;
+    const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
+    Object.assign(headers, answer.headers);
+    if (answer.report.provider !== undefined) {
+      headers["x-prompt-provider"] = answer.report.provider;
+      headers["x-prompt-model"] = answer.report.model;
+    }
 
-    if (String(answer.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+    if (answer.stream) {
       headers["cache-control"] = "no-cache";
       headers["x-accel-buffering"] = "no";
-      res.writeHead(answer.statusCode, headers);
+      res.writeHead(answer.status, headers);
       res.flushHeaders();
-      await relayStream(answer.body, res, abort.signal, (error) => logger.warn({ err: error, requestId }, "upstream stream broke off"));
+      await relayStream(answer.stream, res, abort.signal, (error) => logger.warn({ err: error, requestId, provider: answer.report.provider }, "upstream stream broke off"));
       return;
     }
-    // A whole JSON answer: read it and write it once.
-    const answerBody = Buffer.from(await answer.body.arrayBuffer());
+    // A whole JSON answer: write it once.
+    const answerBody = answer.body ?? Buffer.alloc(0);
     headers["content-length"] = answerBody.length;
-    res.writeHead(answer.statusCode, headers);
+    res.writeHead(answer.status, headers);
     res.end(answerBody);
   }
 
@@ -120,8 +120,6 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
     handle(req, res, requestId).catch((error: unknown) => {
       // What is left of a refused body is drained, so the connection stays usable.
       if (!req.readableEnded) req.resume();
-      if (error instanceof UpstreamUnreachableError) return sendError(res, 502, error.message, "upstream_error", "upstream_unreachable", undefined, { "x-request-id": requestId });
-      if (error instanceof UpstreamTimeoutError) return sendError(res, 504, error.message, "upstream_error", "upstream_timeout", undefined, { "x-request-id": requestId });
       if (isAbort(error)) return void res.destroy();
       const appError = toHttpError(error);
       logServerError(logger, appError, error, { requestId, method: req.method, path: GATEWAY_ROUTE });
@@ -137,18 +135,18 @@ export function createGatewayHandler(services: Services, upstream: UpstreamClien
  * sent: the stream ends with an error event in OpenAI's shape, which the `openai` SDK raises as an
  * APIError with our message, rather than a bare cut connection.
  */
-async function relayStream(body: AsyncIterable<Buffer>, res: ServerResponse, clientGone: AbortSignal, log: (error: unknown) => void): Promise<void> {
+async function relayStream(body: AsyncIterable<Buffer | string>, res: ServerResponse, clientGone: AbortSignal, log: (error: unknown) => void): Promise<void> {
   let atEventBoundary = true;
   try {
     for await (const chunk of body) {
-      atEventBoundary = chunk.length >= 2 && chunk[chunk.length - 1] === 0x0a && chunk[chunk.length - 2] === 0x0a;
+      atEventBoundary = typeof chunk === "string" ? chunk.endsWith("\n\n") : chunk.length >= 2 && chunk[chunk.length - 1] === 0x0a && chunk[chunk.length - 2] === 0x0a;
       if (!res.write(chunk)) await once(res, "drain", { signal: clientGone });
     }
     res.end();
   } catch (error) {
     if (clientGone.aborted || res.destroyed) return;
     log(error);
-    const reason = isUpstreamTimeout(error) ? "stopped sending" : "broke off";
+    const reason = isUpstreamTimeout(error) ? "stopped sending" : error instanceof StreamCutError ? "was cut" : "broke off";
     const event = { error: { message: `the upstream stream ${reason} before it finished`, type: "upstream_error", code: "upstream_stream_interrupted", param: null } };
     res.end(`${atEventBoundary ? "" : "\n\n"}data: ${JSON.stringify(event)}\n\n`);
   }
@@ -206,6 +204,23 @@ function sendError(res: ServerResponse, status: number, message: string, type: s
   const payload = JSON.stringify({ error: { message, type, code, param: null, ...(details === undefined ? {} : { details }) } });
   res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload), "x-content-type-options": "nosniff" });
   res.end(payload);
+}
+
+/**
+ * No provider of the chain answered. The caller gets a generic message with the request id; the detail
+ * (addresses, `connect ECONNREFUSED 10.0.0.5:443`) goes to the log only.
+ */
+function sendProviderError(res: ServerResponse, error: ProviderCallError, baseHeaders: OutgoingHttpHeaders, requestId: string, logger: Logger): void {
+  const headers: OutgoingHttpHeaders = { ...baseHeaders };
+  if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
+  const last = error.report.attempts.at(-1);
+  if (last) {
+    headers["x-prompt-provider"] = last.provider;
+    headers["x-prompt-model"] = last.model;
+  }
+  if (error.status >= 500) logger.warn({ requestId, attempts: error.report.attempts, detail: error.detail }, `gateway: ${error.message}`);
+  const message = error.status === 502 ? `${error.message} (request id ${requestId})` : error.message;
+  sendError(res, error.status, message, error.status === 400 ? "invalid_request_error" : "upstream_error", error.code, undefined, headers);
 }
 
 function errorKind(error: AppError): [type: string, code: string] {

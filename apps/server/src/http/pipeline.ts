@@ -21,6 +21,8 @@ export const EXPOSED_HEADERS: readonly string[] = [
   "x-prompt-id",
   "x-prompt-version-id",
   "x-prompt-version",
+  "x-prompt-provider",
+  "x-prompt-model",
   "retry-after",
   "date",
 ];

@@ -1,10 +1,12 @@
 // Prometheus metrics (prom-client), one registry per server so that several servers in one process (the
 // tests) never share series. HTTP latency is observed per request by ./http.ts, labelled by route pattern;
-// database latency comes from the MongoDB driver's command monitoring; upstream latency from a wrapper
-// around the gateway's upstream client; cache figures are read from the services when Prometheus scrapes.
+// database latency comes from the MongoDB driver's command monitoring; upstream latency and attempts from the
+// provider router's observer; cache figures, breaker states and connection pools are read when Prometheus
+// scrapes. Provider labels are names from the operator's configuration, never caller input.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { DatabaseCommandEvent } from "../db/index.js";
-import { UpstreamTimeoutError, type UpstreamClient } from "../gateway/upstream.js";
+import type { AttemptOutcome } from "../gateway/providers/call-report.js";
+import type { ProviderObserver, ProviderStats } from "../gateway/providers/router.js";
 import type { HttpDurationHistogram } from "./http.js";
 
 /** Seconds. Dense below 10 ms: the gateway's own overhead and cached lookups live there. */
@@ -25,8 +27,10 @@ export interface Metrics {
   httpDurations: HttpDurationHistogram;
   /** For connectDatabase's command hook. */
   observeDbCommand: (event: DatabaseCommandEvent) => void;
-  /** The same client, timing every upstream call. */
-  instrumentUpstream: (upstream: UpstreamClient) => UpstreamClient;
+  /** Hand to the provider router: times every attempt and answer, counts attempts by outcome. */
+  providerObserver: ProviderObserver;
+  /** Reports breaker states and connection pools of the providers at each scrape. */
+  trackProviders: (stats: () => ProviderStats[]) => void;
   /** Reports the resolution caches' hits, misses and sizes at each scrape. */
   trackResolutionCaches: (stats: CacheStatsSource) => void;
 }
@@ -53,11 +57,57 @@ export function createMetrics(): Metrics {
 
   const upstreamCalls = new Histogram({
     name: "promptreg_gateway_upstream_duration_seconds",
-    help: "Gateway calls to the upstream provider: time to response headers (stage=headers) and to the end of the body (stage=complete), by status (or unreachable, timeout, aborted)",
-    labelNames: ["stage", "status"] as const,
+    help: "Gateway calls to upstream providers: time to response headers (stage=headers) and to the end of the body (stage=complete), by provider and status (or unreachable, timeout, aborted)",
+    labelNames: ["provider", "stage", "status"] as const,
     buckets: UPSTREAM_BUCKETS,
     registers: [registry],
   });
+  const attempts = new Counter({
+    name: "promptreg_provider_attempts_total",
+    help: "Attempts of fallback chains by provider and outcome (2xx, 4xx, 429, 5xx, timeout, unreachable, aborted, circuit_open: skipped by the breaker, unsupported: not translatable)",
+    labelNames: ["provider", "outcome"] as const,
+    registers: [registry],
+  });
+  let providerStats: (() => ProviderStats[]) | undefined;
+  const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+  new Gauge({
+    name: "promptreg_provider_circuit_state",
+    help: "Each provider's circuit breaker: 0 closed (calls go), 1 half-open (one probe goes), 2 open (skipped until its cool-down ends)",
+    labelNames: ["provider"] as const,
+    registers: [registry],
+    collect() {
+      for (const s of providerStats?.() ?? []) this.set({ provider: s.provider }, BREAKER_VALUE[s.breaker]);
+    },
+  });
+  new Gauge({
+    name: "promptreg_provider_connections",
+    help: "Connections open to each provider",
+    labelNames: ["provider"] as const,
+    registers: [registry],
+    collect() {
+      for (const s of providerStats?.() ?? []) this.set({ provider: s.provider }, s.connected);
+    },
+  });
+  new Gauge({
+    name: "promptreg_provider_requests_in_flight",
+    help: "Calls being answered by each provider",
+    labelNames: ["provider"] as const,
+    registers: [registry],
+    collect() {
+      for (const s of providerStats?.() ?? []) this.set({ provider: s.provider }, s.running);
+    },
+  });
+  new Gauge({
+    name: "promptreg_provider_requests_waiting",
+    help: "Calls waiting for a connection to each provider: non-zero only under a maxConnections cap the operator set",
+    labelNames: ["provider"] as const,
+    registers: [registry],
+    collect() {
+      for (const s of providerStats?.() ?? []) this.set({ provider: s.provider }, s.waiting);
+    },
+  });
+  const outcomeLabel = (outcome: AttemptOutcome): string =>
+    typeof outcome === "number" ? (outcome === 429 ? "429" : outcome >= 500 ? "5xx" : outcome >= 400 ? "4xx" : "2xx") : outcome;
 
   let cacheStats: CacheStatsSource | undefined;
   // Counters are monotonic; the caches count since start-up, so each scrape adds what was counted since the last.
@@ -119,27 +169,18 @@ export function createMetrics(): Metrics {
       dbCommands.observe({ command: event.commandName, outcome: event.ok ? "ok" : "error" }, event.durationMs / 1000);
     },
 
-    instrumentUpstream: (upstream) => {
-      return {
-        ...upstream,
-        async send(...args: Parameters<UpstreamClient["send"]>) {
-          const start = performance.now();
-          const signal = args[3];
-          try {
-            const answer = await upstream.send(...args);
-            const status = String(answer.statusCode);
-            upstreamCalls.observe({ stage: "headers", status }, (performance.now() - start) / 1000);
-            answer.body.once("close", () => {
-              upstreamCalls.observe({ stage: "complete", status }, (performance.now() - start) / 1000);
-            });
-            return answer;
-          } catch (error) {
-            const status = signal.aborted ? "aborted" : error instanceof UpstreamTimeoutError ? "timeout" : "unreachable";
-            upstreamCalls.observe({ stage: "headers", status }, (performance.now() - start) / 1000);
-            throw error;
-          }
-        },
-      };
+    providerObserver: {
+      attempt(provider, outcome, seconds) {
+        attempts.inc({ provider, outcome: outcomeLabel(outcome) });
+        if (outcome !== "circuit_open" && outcome !== "unsupported") upstreamCalls.observe({ provider, stage: "headers", status: String(outcome) }, seconds);
+      },
+      complete(provider, status, seconds) {
+        upstreamCalls.observe({ provider, stage: "complete", status: status === 0 ? "broken" : String(status) }, seconds);
+      },
+    },
+
+    trackProviders: (stats) => {
+      providerStats = stats;
     },
 
     trackResolutionCaches: (stats) => {
