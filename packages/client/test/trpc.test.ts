@@ -2,7 +2,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import { appErrorOf, createPromptregClient, isPromptregError, type PromptregClient } from "../src/index.js";
+import { MAX_BATCH_SIZE } from "../src/trpc.js";
 import { ADMIN_KEY, countingFetch, sampleBody, startTestServer, type TestServer } from "./harness.js";
 
 let server: TestServer;
@@ -82,6 +84,15 @@ describe("round trip", () => {
 });
 
 describe("typed errors", () => {
+  it("splits more concurrent queries than the server takes in one batch into several batches", async () => {
+    const counting = countingFetch();
+    const batched = createPromptregClient({ url: server.url, apiKey: ADMIN_KEY, fetch: counting.fetch });
+    const answers = await Promise.all(Array.from({ length: 120 }, () => batched.prompts.count.query()));
+    expect(answers.every((n) => typeof n === "number")).toBe(true);
+    expect(counting.calls.length).toBe(3);
+    expect(MAX_BATCH_SIZE).toBe(MAX_TRPC_BATCH_SIZE);
+  });
+
   it("wrong input answers BAD_REQUEST with the flattened zod error", async () => {
     const error = await failure(client.prompts.create.mutate({ name: "", body: sampleBody() }));
     expect(isPromptregError(error)).toBe(true);
