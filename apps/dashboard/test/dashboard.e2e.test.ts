@@ -83,6 +83,9 @@ async function shot(target: Page, name: string, options: { keepToasts?: boolean;
 
 /** axe-core, injected into the page (CDP evaluation, which the page's CSP does not govern): no serious or critical violation. */
 async function checkAxe(target: Page, where: string): Promise<void> {
+  // From the top, as the page is shown after a navigation: a control a click scrolled under the sticky
+  // top bar would otherwise be measured through the bar's translucent background.
+  await target.evaluate(() => window.scrollTo(0, 0));
   if (!(await target.evaluate(() => "axe" in window))) await target.evaluate(AXE_SOURCE);
   const violations = await target.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
