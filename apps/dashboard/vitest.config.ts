@@ -20,6 +20,9 @@ export default defineConfig({
           // Builds the app when dist/ is missing, boots a database, the server and Chromium.
           testTimeout: 240_000,
           hookTimeout: 300_000,
+          // expect.poll waits up to 15 s (vitest's default is 1 s): the machine may be loaded, and a screen
+          // refreshed by a pushed change waits for the stream, a refetch and a render.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           fileParallelism: false,
         },
       },
