@@ -2,7 +2,7 @@
 # promptreg server image: multi-stage, runs as the unprivileged `node` user, talks to the MongoDB
 # given in MONGODB_URI (the embedded FerretDB is for local use and is not part of the image).
 
-FROM node:20.20-bookworm-slim AS build
+FROM node:24.21-bookworm-slim AS build
 WORKDIR /src
 RUN npm install -g pnpm@10.34.9
 # Manifests first, so dependency layers are cached across source changes.
@@ -14,7 +14,7 @@ RUN pnpm turbo run build --filter=@promptreg/server... --filter=@promptreg/dashb
  && pnpm --filter @promptreg/server deploy --prod --legacy /out \
  && if [ -d apps/dashboard/dist ]; then cp -r apps/dashboard/dist /out/dashboard; fi
 
-FROM node:20.20-bookworm-slim
+FROM node:24.21-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8787 \

@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["packages/embedded-db/bin/**", "packages/fake-llm/bin/**", "**/dist/**", "**/build/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/*.config.ts", "**/*.config.js", "apps/dashboard/**"] },
+  { ignores: ["packages/embedded-db/bin/**", "packages/fake-llm/bin/**", "**/dist/**", "**/build/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/*.config.js", "apps/dashboard/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,8 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests assert on loosely typed JSON answers.
-    files: ["**/*.test.ts", "**/test/**/*.ts", "**/bench/**/*.ts"],
+    // Tests assert on loosely typed JSON answers (src/testing: the server's test support, @promptreg/server/testing).
+    files: ["**/*.test.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "apps/server/src/testing/**"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",
@@ -36,7 +36,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/server/src/config.ts", "**/test/**/*.ts", "**/bench/**/*.ts", "packages/embedded-db/src/**"],
+    // Plain JavaScript scripts (no tsconfig holds them): the untyped rules only.
+    files: ["**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ["apps/server/src/config.ts", "apps/server/src/testing/**", "**/test/**/*.ts", "**/bench/**/*.ts", "scripts/**", "packages/embedded-db/src/**"],
     rules: { "no-restricted-properties": "off" },
   },
 );

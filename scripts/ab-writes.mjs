@@ -20,7 +20,7 @@ for (const [name, dir] of Object.entries(builds)) {
 const url = (n, path) => `http://127.0.0.1:${ports[n]}${path}`;
 const post = (n, path, body) => fetch(url(n, path), { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
 for (const n of Object.keys(builds)) {
-  for (let i = 0; i < 200; i++) { try { if ((await fetch(url(n, "/readyz"))).ok) break; } catch {} await new Promise((r) => setTimeout(r, 100)); }
+  for (let i = 0; i < 200; i++) { try { if ((await fetch(url(n, "/readyz"))).ok) break; } catch { /* not listening yet */ } await new Promise((r) => setTimeout(r, 100)); }
 }
 const body = { model: "m", messages: [{ role: "user", content: "hi {{hc:x:string}}" }] };
 const setup = {};

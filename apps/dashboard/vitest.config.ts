@@ -17,13 +17,17 @@ export default defineConfig({
           name: "e2e",
           include: ["test/**/*.e2e.test.ts"],
           environment: "node",
-          // Builds the app when dist/ is missing, boots a database, the server and Chromium.
+          // The run's database (embedded FerretDB or PROMPTREG_TEST_MONGODB_URI), as in every package.
+          globalSetup: ["@promptreg/server/testing/global-setup"],
+          // Builds the app, then boots the server (on the run's database) and Chromium.
           testTimeout: 240_000,
           hookTimeout: 300_000,
-          // expect.poll waits up to 15 s (vitest's default is 1 s): the machine may be loaded, and a screen
-          // refreshed by a pushed change waits for the stream, a refetch and a render.
-          expect: { poll: { timeout: 15_000, interval: 100 } },
           fileParallelism: false,
+          // expect.poll waits up to 15 s (vitest's default is 1 s), as long as a Playwright action may wait
+          // (the context's default timeout): the machine may be loaded, a screen refreshed by a pushed
+          // change waits for the stream, a refetch and a render, and since Vitest 5 a poll that settles
+          // after its timeout fails.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

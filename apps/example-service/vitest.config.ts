@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["./test/global-setup.ts"],
+    globalSetup: ["@promptreg/server/testing/global-setup"],
     testTimeout: 30_000,
     hookTimeout: 180_000,
   },

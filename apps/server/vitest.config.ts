@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    globalSetup: ["./test/global-setup.ts"],
+    globalSetup: ["./src/testing/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 180_000,
   },

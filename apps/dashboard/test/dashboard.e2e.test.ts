@@ -18,7 +18,7 @@ import { createPromptregClient, type PromptregClient } from "@promptreg/client";
 import type { TPromptBody } from "@promptreg/contracts";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Dialog, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, APP_DIR, buildEverything, startStack, type Stack } from "./stack";
+import { ADMIN_KEY, APP_DIR, buildDashboard, startStack, type Stack } from "./stack";
 
 const CHROMIUM = process.env["PROMPTREG_CHROMIUM"] ?? "/usr/bin/chromium";
 // `pnpm screenshots` refreshes the committed ones in screenshots/; a plain test run writes beside them, ignored by git.
@@ -170,7 +170,7 @@ async function waitLive(target: Page): Promise<void> {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (or set PROMPTREG_CHROMIUM)`);
   await mkdir(SCREENSHOTS, { recursive: true });
-  await buildEverything();
+  await buildDashboard();
   stack = await startStack();
   api = createPromptregClient({ url: stack.url, apiKey: ADMIN_KEY });
   browser = await chromium.launch({

@@ -5,13 +5,13 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestEnv, type TestEnv } from "./harness.js";
+import { ADMIN_KEY, startTestServerWithFakeLlm, type TestServerWithLlm } from "@promptreg/server/testing";
 
 const SCRIPT = fileURLToPath(new URL("../scripts/helicone-curl.sh", import.meta.url));
 const HAS_CURL = spawnSync("curl", ["--version"]).status === 0;
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
 
-let env: TestEnv;
+let env: TestServerWithLlm;
 
 function script(vars: Record<string, string>) {
   return promisify(execFile)("bash", [SCRIPT], { env: { PATH, ...vars }, timeout: 60_000 }).then(
@@ -32,7 +32,7 @@ async function rest(path: string, body: unknown): Promise<any> {
 
 describe.skipIf(!HAS_CURL)(`scripts/helicone-curl.sh${HAS_CURL ? "" : " (skipped: curl is not installed)"}`, () => {
   beforeAll(async () => {
-    env = await startTestEnv();
+    env = await startTestServerWithFakeLlm();
   });
   afterAll(async () => {
     await env?.stop();

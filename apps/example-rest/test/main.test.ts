@@ -4,13 +4,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_INPUTS, DEMO_PROMPT_NAME, run, STAGING_BODY, type RunOptions } from "../src/main.js";
-import { ADMIN_KEY, startTestEnv, type TestEnv } from "./harness.js";
+import { ADMIN_KEY, startTestServerWithFakeLlm, UPSTREAM_KEY, type TestServerWithLlm } from "@promptreg/server/testing";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const QUESTION = String(DEFAULT_INPUTS["question"]);
 const ECHO = `echo: Customer Sarah Johnson asks: ${QUESTION}`;
 
-let env: TestEnv;
+let env: TestServerWithLlm;
 const options = (): RunOptions & { lines: string[] } => {
   const lines: string[] = [];
   return { url: env.url, apiKey: ADMIN_KEY, log: (line) => lines.push(line), lines };
@@ -28,7 +28,7 @@ async function rest(path: string, body: unknown): Promise<any> {
 }
 
 beforeAll(async () => {
-  env = await startTestEnv();
+  env = await startTestServerWithFakeLlm();
 });
 afterAll(async () => {
   await env?.stop();
@@ -48,7 +48,7 @@ describe("run()", () => {
     // The gateway call reached the upstream compiled; the wrongly typed one did not reach it at all.
     expect(env.llm.requests).toHaveLength(1);
     const upstream = env.llm.requests[0]!;
-    expect(upstream.headers.authorization).toBe("Bearer sk-server-upstream-key");
+    expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(upstream.body).toEqual({
       model: "gpt-4o-mini",
       temperature: 0.5,

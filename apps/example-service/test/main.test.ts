@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { createPromptregClient } from "@promptreg/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_INPUTS, DEMO_PROMPT_NAME, run, type RunOptions } from "../src/main.js";
-import { ADMIN_KEY, startTestEnv, type TestEnv } from "./harness.js";
+import { ADMIN_KEY, startTestServerWithFakeLlm, UPSTREAM_KEY, type TestServerWithLlm } from "@promptreg/server/testing";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const DIRECT_KEY = "sk-direct-call-key";
@@ -20,14 +20,14 @@ const EXPECTED_MESSAGES = [
   { role: "user", content: `Customer Sarah Johnson asks: ${DEFAULT_INPUTS.question}` },
 ];
 
-let env: TestEnv;
+let env: TestServerWithLlm;
 const options = (): RunOptions & { lines: string[] } => {
   const lines: string[] = [];
   return { url: env.url, apiKey: ADMIN_KEY, openaiBaseURL: env.llm.baseUrl, openaiApiKey: DIRECT_KEY, log: (line) => lines.push(line), lines };
 };
 
 beforeAll(async () => {
-  env = await startTestEnv();
+  env = await startTestServerWithFakeLlm();
 });
 afterAll(async () => {
   await env?.stop();
@@ -47,7 +47,7 @@ describe("run()", () => {
     expect(env.llm.requests).toHaveLength(2);
     const [direct, viaGateway] = env.llm.requests;
     expect(direct!.headers.authorization).toBe(`Bearer ${DIRECT_KEY}`);
-    expect(viaGateway!.headers.authorization).toBe("Bearer sk-server-upstream-key");
+    expect(viaGateway!.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     for (const request of [direct!, viaGateway!]) {
       expect(request.path).toBe("/v1/chat/completions");
       expect(request.body).toMatchObject({ model: "gpt-4o-mini", temperature: 0.5, messages: EXPECTED_MESSAGES });

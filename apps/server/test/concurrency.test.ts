@@ -1,6 +1,6 @@
 // Numbering under concurrency: the unique index + retry must give distinct, gap-free numbers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 let secondReplica: TestServer;

@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, inject } from "vitest";
-import { sampleBody } from "./harness.js";
+import { sampleBody } from "../src/testing/index.js";
 
 const serverDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KEY = "crash-test-admin-key-0123456789";

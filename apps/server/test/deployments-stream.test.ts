@@ -1,7 +1,7 @@
 // The change stream clients use to drop cached environment pointers, and its polling fallback.
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 beforeAll(async () => {

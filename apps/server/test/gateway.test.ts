@@ -3,7 +3,7 @@
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let fake: FakeLlm;
 let server: TestServer;

@@ -4,7 +4,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 let fake: FakeLlm;

@@ -1,6 +1,6 @@
 // No API call can change a stored version: every write endpoint, REST and tRPC, is tried against it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 beforeAll(async () => {

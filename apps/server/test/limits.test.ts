@@ -1,6 +1,6 @@
 // Rate limiting per key (429 with Retry-After, on the API and the gateway) and CORS for configured origins.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 let other: { key: string };

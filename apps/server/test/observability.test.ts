@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { parseConfig } from "../src/config.js";
 import { startServer, type RunningServer } from "../src/runtime.js";
-import { ADMIN_KEY, sampleBody } from "./harness.js";
+import { ADMIN_KEY, sampleBody } from "../src/testing/index.js";
 
 interface LogLine {
   level: number;

@@ -13,7 +13,7 @@ import { createProviderRouter } from "../src/gateway/providers/router.js";
 import { createLogger } from "../src/logger.js";
 import { toOpenApiPath } from "../src/openapi/document.js";
 import { restRoutes } from "../src/rest/index.js";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module, whose `default` is the plugin.
 const addFormats = ajvFormats.default;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let dataDir: string;
 let db: EmbeddedDb;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let openai: FakeLlm;
 let anthropic: FakeLlm;

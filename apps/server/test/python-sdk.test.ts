@@ -10,7 +10,7 @@ import { repoRoot } from "@promptreg/embedded-db";
 import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tmpdir } from "node:os";
-import { ADMIN_KEY, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../src/testing/index.js";
 
 /** The pinned SDK version (one file, which .ci/run installs too). */
 const requirements = join(import.meta.dirname, "python", "requirements.txt");

@@ -3,7 +3,7 @@
 // replica at once and on others through the deployment feed) and the version copy kept in each pointer.
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 const ORIGIN = "https://app.example.com";
 let server: TestServer;

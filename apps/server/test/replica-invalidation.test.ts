@@ -7,7 +7,7 @@ import { inject } from "vitest";
 import { createRepositories, ensureIndexes } from "../src/db/index.js";
 import { createServices, type RequestScope, type Services } from "../src/services/index.js";
 import type { PromptChange } from "../src/services/events.js";
-import { sampleBody } from "./harness.js";
+import { sampleBody } from "../src/testing/index.js";
 
 let client: MongoClient;
 let db: Db;

@@ -1,6 +1,6 @@
 // Bad input answers 4xx with a clear message in the `{ data: null, error }` envelope, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 let promptId: string;
@@ -34,7 +34,7 @@ describe("invalid bodies", () => {
       400,
       "promptBody.messages.0.role",
     );
-    expectError(await server.rest("POST", "/v1/prompt-2025", { name: "x", promptBody: sampleBody({ temperature: "hot" }) }), 400, "temperature");
+    expectError(await server.rest("POST", "/v1/prompt-2025", { name: "x", promptBody: { ...sampleBody(), temperature: "hot" } }), 400, "temperature");
     expectError(await server.rest("POST", "/v1/prompt-2025/query", { page: -1 }), 400, "page");
     expectError(await server.rest("POST", "/v1/prompt-2025/query", { pageSize: "ten" }), 400, "pageSize");
     expectError(await server.rest("PATCH", `/v1/prompt-2025/id/${promptId}/tags`, { tags: "a,b" }), 400, "tags");

@@ -1,6 +1,6 @@
 // Every Helicone-compatible endpoint in ../shared/API.md, called over real HTTP, checked field by field.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

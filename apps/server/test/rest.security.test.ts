@@ -1,6 +1,6 @@
 // Authentication, key management and tenant isolation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Cross-organization access over every REST route that takes an id, driven by the route table itself:
 // a route added later is covered without touching this file.
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { restRoutes } from "../src/rest/index.js";

@@ -1,7 +1,7 @@
 // The typed API over real HTTP with the real tRPC client: the same rules as REST, camelCase shapes.
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { sampleBody, startTestServer, type TestServer } from "../src/testing/index.js";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -5,7 +5,8 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ADMIN_KEY, createWorkspace, startTestServer, uniqueName, type TestServer, type Workspace } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { createWorkspace, uniqueName, type Workspace } from "./harness.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 

@@ -2,7 +2,8 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkspace, sampleBody, startTestServer, uniqueName, type TestServer, type Workspace } from "./harness.js";
+import { startTestServer, type TestServer } from "@promptreg/server/testing";
+import { createOrgClient, createWorkspace, sampleBody, uniqueName, type Workspace } from "./harness.js";
 
 let server: TestServer;
 const workspaces: Workspace[] = [];
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 /** A fresh organization and a workspace whose PROMPTREG_URL/KEY point at it. */
 async function setup() {
-  const org = await server.createOrg();
+  const org = await createOrgClient(server);
   const workspace = await createWorkspace(server, org.key);
   workspaces.push(workspace);
   return { ...org, workspace };

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createWorkspace, startTestServer, type TestServer, type Workspace } from "./harness.js";
+import { startTestServer, type TestServer } from "@promptreg/server/testing";
+import { createOrgClient, createWorkspace, type Workspace } from "./harness.js";
 
 let server: TestServer;
 const workspaces: Workspace[] = [];
@@ -55,7 +56,7 @@ function typecheck(dir: string, files: Record<string, string>): Record<string, s
 }
 
 it("generates input types that make getPromptBody checked at compile time (by id and by name, partials included)", async () => {
-  const org = await server.createOrg();
+  const org = await createOrgClient(server);
   const workspace = await createWorkspace(server, org.key);
   workspaces.push(workspace);
   const { client } = org;
@@ -143,7 +144,7 @@ export const unknown = prompts.getPromptBody({ prompt_id: "suport", inputs: {} }
 });
 
 it("skips prompts with nothing deployed to --env, and exits 4 without touching --out when no prompt has anything there", async () => {
-  const org = await server.createOrg();
+  const org = await createOrgClient(server);
   const workspace = await createWorkspace(server, org.key);
   workspaces.push(workspace);
   const { client } = org;

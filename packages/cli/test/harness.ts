@@ -1,5 +1,6 @@
-// A real promptreg server (in this test process, on its own database of the run's FerretDB) and a way to
-// run the built CLI against it as a child process, the way a person or a script would.
+// The CLI tests' own helpers, beside the real server every package's tests share (startTestServer from
+// @promptreg/server/testing): a typed client for a fresh organization, and a way to run the built CLI
+// against the server as a child process, the way a person or a script would.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -9,10 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPromptregClient, type PromptregClient } from "@promptreg/client";
 import type { TPromptBody } from "@promptreg/contracts";
-import { parseConfig, startServer, type RunningServer } from "@promptreg/server";
-import { inject } from "vitest";
+import { ADMIN_KEY, type TestServer } from "@promptreg/server/testing";
 
-export const ADMIN_KEY = "test-bootstrap-key-0123456789";
 export const BIN = fileURLToPath(new URL("../bin/promptreg.js", import.meta.url));
 
 export interface CliResult {
@@ -23,42 +22,10 @@ export interface CliResult {
   json<T = any>(): T;
 }
 
-export interface TestServer {
-  url: string;
-  /** A fresh organization (so a test sees only its own prompts): its admin key and a client using it. */
-  createOrg(): Promise<{ key: string; client: PromptregClient }>;
-  stop(): Promise<void>;
-}
-
-export async function startTestServer(): Promise<TestServer> {
-  if (!existsSync(fileURLToPath(new URL("../dist/cli.js", import.meta.url)))) {
-    throw new Error("packages/cli is not built: run `pnpm --filter promptreg build` first");
-  }
-  const running: RunningServer = await startServer(
-    parseConfig({
-      MONGODB_URI: inject("mongoUri"),
-      MONGODB_DB: `cli_${randomBytes(6).toString("hex")}`,
-      PORT: "0",
-      PROMPTREG_API_KEY: ADMIN_KEY,
-      PROMPTREG_LOG_LEVEL: "silent",
-      PROMPTREG_DB_TIMEOUT_MS: "3000",
-    }),
-  );
-  return {
-    url: running.url,
-    async createOrg() {
-      const response = await fetch(`${running.url}/v1/organizations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: `org-${randomBytes(4).toString("hex")}` }),
-      });
-      const answer = (await response.json()) as { data: { adminKey: { secret: string } } | null; error: string | null };
-      if (response.status !== 201 || !answer.data) throw new Error(`creating an organization failed: ${response.status} ${answer.error}`);
-      const key = answer.data.adminKey.secret;
-      return { key, client: createPromptregClient({ url: running.url, apiKey: key }) };
-    },
-    stop: () => running.close(),
-  };
+/** A fresh organization (so a test sees only its own prompts): its admin key and a typed client using it. */
+export async function createOrgClient(server: TestServer): Promise<{ key: string; client: PromptregClient }> {
+  const { key } = await server.createOrg();
+  return { key, client: createPromptregClient({ url: server.url, apiKey: key }) };
 }
 
 export interface Workspace {
@@ -71,6 +38,9 @@ export interface Workspace {
 
 /** A temporary working directory and config file, with PROMPTREG_URL/KEY pointing at `server` by default. */
 export async function createWorkspace(server: TestServer | null, key = ADMIN_KEY): Promise<Workspace> {
+  if (!existsSync(fileURLToPath(new URL("../dist/cli.js", import.meta.url)))) {
+    throw new Error("packages/cli is not built: run `pnpm --filter promptreg build` first");
+  }
   const dir = await mkdtemp(join(tmpdir(), "promptreg-cli-"));
   const configPath = join(dir, ".config", "promptreg", "config.json");
   const run: Workspace["run"] = (args, extra = {}) => {

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./harness.js";
+import { startTestServer, type TestServer } from "@promptreg/server/testing";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 /** What gets packed, by workspace package name, with its directory. */

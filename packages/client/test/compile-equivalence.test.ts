@@ -8,7 +8,7 @@ import { startFakeLlm, type FakeLlm } from "@promptreg/fake-llm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRestClient, PromptManager, type PromptBodyRequest } from "../src/index.js";
-import { ADMIN_KEY, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
 
 let fake: FakeLlm;
 let server: TestServer;

@@ -1,60 +1,12 @@
-// Boots the real server (`startServer` from @promptreg/server, real Express on loopback, a database of its
-// own on the run's FerretDB) for one test file, plus the doubles the client tests need: a counting fetch,
-// a server that answers 503 to everything, and a proxy that can be switched to 503 or cut streams.
-import { randomBytes } from "node:crypto";
+// The client tests' own doubles, beside the real server every package's tests share
+// (startTestServer from @promptreg/server/testing): a counting fetch, a server that answers 503 to
+// everything, a proxy that can be switched to 503 or cut streams, and the prompt body they use.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TPromptBody } from "@promptreg/contracts";
-import { parseConfig, startServer, type RunningServer } from "@promptreg/server";
-import { inject } from "vitest";
 
-export const ADMIN_KEY = "test-bootstrap-key-0123456789";
-
-export interface TestServer {
-  url: string;
-  running: RunningServer;
-  dbName: string;
-  /** Calls the REST API with the bootstrap key and returns `data` (throws on an error answer). */
-  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
-  stop(): Promise<void>;
-}
-
-export async function startTestServer(env: Record<string, string> = {}, dbName = `c_${randomBytes(6).toString("hex")}`): Promise<TestServer> {
-  const config = parseConfig({
-    MONGODB_URI: inject("mongoUri"),
-    MONGODB_DB: dbName,
-    PORT: "0",
-    PROMPTREG_API_KEY: ADMIN_KEY,
-    PROMPTREG_LOG_LEVEL: "silent",
-    PROMPTREG_DB_TIMEOUT_MS: "3000",
-    ...env,
-  });
-  const running = await startServer(config);
-  let stopped = false;
-  return {
-    url: running.url,
-    running,
-    dbName,
-    async call(method, path, body) {
-      const response = await fetch(`${running.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const parsed = (await response.json()) as { data: any; error: string | null };
-      if (!response.ok || parsed.error) throw new Error(`${method} ${path}: ${response.status} ${parsed.error}`);
-      return parsed.data;
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await running.close();
-    },
-  };
-}
-
-/** A small valid prompt body with typed variables. */
-export function sampleBody(greeting = "Hello.", overrides: Record<string, unknown> = {}): TPromptBody {
+/** A small valid prompt body (variables company and question) whose system message starts with `greeting`: tests tell versions apart by it. */
+export function sampleBody(greeting = "Hello.", overrides: Partial<TPromptBody> = {}): TPromptBody {
   return {
     model: "gpt-4o-mini",
     temperature: 0.3,

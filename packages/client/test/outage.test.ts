@@ -14,7 +14,8 @@ import {
   type PromptManagerEvent,
   type PromptManagerOptions,
 } from "../src/index.js";
-import { ADMIN_KEY, sampleBody, startSwitchableProxy, startTestServer, startUnavailableServer, until, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { sampleBody, startSwitchableProxy, startUnavailableServer, until } from "./harness.js";
 
 const inputs = { company: "Acme", question: "Where is my order?" };
 const managers: PromptManager[] = [];

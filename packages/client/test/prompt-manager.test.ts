@@ -10,7 +10,8 @@ import {
   type PromptManagerOptions,
   type RestClient,
 } from "../src/index.js";
-import { ADMIN_KEY, countingFetch, sampleBody, startTestServer, until, type CountingFetch, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { countingFetch, sampleBody, until, type CountingFetch } from "./harness.js";
 
 let server: TestServer;
 let rest: RestClient;

@@ -1,7 +1,8 @@
 // The REST client against the real server: every method once, envelopes unwrapped, errors typed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRestClient, PromptregApiError, PromptregNetworkError, type RestClient } from "../src/index.js";
-import { ADMIN_KEY, countingFetch, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { countingFetch, sampleBody } from "./harness.js";
 
 let server: TestServer;
 let rest: RestClient;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import { appErrorOf, createPromptregClient, isPromptregError, type PromptregClient } from "../src/index.js";
 import { MAX_BATCH_SIZE } from "../src/trpc.js";
-import { ADMIN_KEY, countingFetch, sampleBody, startTestServer, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { countingFetch, sampleBody } from "./harness.js";
 
 let server: TestServer;
 let client: PromptregClient;

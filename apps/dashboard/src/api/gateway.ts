@@ -178,7 +178,7 @@ export async function runThroughGateway(request: GatewayRequest, onText: (text: 
     if (request.signal?.aborted) return failure(response.status, "Stopped before the answer arrived.", "stopped");
     return failure(response.status, "The answer broke off before it arrived whole.");
   }
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
   } catch {

@@ -132,6 +132,9 @@ export function createProviderRouter(config: ProvidersConfig, observer?: Provide
         headersTimeout: settings.timeoutMs,
         bodyTimeout: settings.timeoutMs,
         connect: { timeout: Math.min(settings.timeoutMs, 10_000) },
+        // undici 8 negotiates HTTP/2 over TLS by default; the relay (streaming, header copying, the
+        // connection budget above) is built and tested on HTTP/1.1, so keep it until h2 is tested.
+        allowH2: false,
       }),
       breaker: new CircuitBreaker(config.breaker.failureThreshold, config.breaker.cooldownMs),
     });
