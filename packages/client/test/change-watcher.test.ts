@@ -3,7 +3,8 @@
 import type { TPromptChangeEvent, TRegistryChangeEvent } from "@promptreg/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPromptregClient, watchChanges, type ChangeWatcherStatus, type DeploymentChange, type FetchLike, type PromptregClient } from "../src/index.js";
-import { ADMIN_KEY, sampleBody, startTestServer, until, type TestServer } from "./harness.js";
+import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
+import { sampleBody, until } from "./harness.js";
 
 let server: TestServer;
 let client: PromptregClient;
