@@ -1,5 +1,5 @@
-import type { Collection, Db, Filter } from "mongodb";
-import type { TPrompt } from "@promptreg/contracts";
+import type { Collection, Db, Filter, Sort } from "mongodb";
+import type { TPrompt, TPromptSort } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
 import { createDocumentLocks, type DocumentLockOptions } from "./document-locks.js";
 import type { PromptDoc } from "./documents.js";
@@ -18,9 +18,18 @@ export function escapeRegExp(text: string): string {
 export interface PromptListQuery {
   search?: string | undefined;
   tags?: string[] | undefined;
+  sort?: TPromptSort | undefined;
   skip: number;
   limit: number;
 }
+
+/** Each order ends with `_id`, so pages of equal keys neither skip nor repeat a prompt. */
+const SORTS: Record<TPromptSort, Sort> = {
+  created: { createdAt: -1, _id: -1 },
+  // Prompts stored before updatedAt existed have none, and come after every changed one.
+  updated: { updatedAt: -1, _id: -1 },
+  name: { name: 1, _id: 1 },
+};
 
 export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions = {}) {
   const collection: Collection<PromptDoc> = db.collection("prompts");
@@ -45,6 +54,9 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       await declareIndexes(collection, [
         // list (newest first), count, distinct tags: all filter by org and visibility.
         { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1, _id: -1 }, name: "org_visible_created_id" },
+        // list by last change, and by name.
+        { key: { orgId: 1, state: 1, deletedAt: 1, updatedAt: -1, _id: -1 }, name: "org_visible_updated_id" },
+        { key: { orgId: 1, state: 1, deletedAt: 1, name: 1, _id: 1 }, name: "org_visible_name_id" },
         // tagsFilter on list.
         { key: { orgId: 1, tags: 1 }, name: "org_tags" },
         // Sweep of creations abandoned half-way.
@@ -65,15 +77,16 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       return doc && isVisible(scope, doc) ? doc : null;
     },
 
-    async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: TPrompt[]; total: number }> {
+    async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: PromptDoc[]; total: number }> {
       const filter = visible(scope);
-      if (query.search) filter.name = { $regex: escapeRegExp(query.search), $options: "i" };
+      // A name containing the text, or the prompt whose id it is (a pasted id finds its prompt).
+      if (query.search) filter.$or = [{ name: { $regex: escapeRegExp(query.search), $options: "i" } }, { _id: query.search }];
       if (query.tags && query.tags.length > 0) filter.tags = { $in: query.tags };
       const [docs, total] = await Promise.all([
-        collection.find(filter).sort({ createdAt: -1, _id: -1 }).skip(query.skip).limit(query.limit).toArray(),
+        collection.find(filter).sort(SORTS[query.sort ?? "created"]).skip(query.skip).limit(query.limit).toArray(),
         collection.countDocuments(filter),
       ]);
-      return { items: docs.map(toPrompt), total };
+      return { items: docs, total };
     },
 
     async count(scope: TenantScope): Promise<number> {
@@ -86,12 +99,12 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
     },
 
     async rename(scope: TenantScope, promptId: string, name: string): Promise<boolean> {
-      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { name } }));
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { name, updatedAt: new Date() } }));
       return result.matchedCount === 1;
     },
 
     async setTags(scope: TenantScope, promptId: string, tags: string[]): Promise<boolean> {
-      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { tags } }));
+      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { tags, updatedAt: new Date() } }));
       return result.matchedCount === 1;
     },
 
@@ -108,12 +121,17 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
      * document says whether it still is.
      */
     async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
-      const doc = await locked(promptId, () => collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 } }, { returnDocument: "after" }));
+      // The version's creation is the prompt's last change (set here, in the update it takes anyway).
+      const doc = await locked(promptId, () =>
+        collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 }, $set: { updatedAt: new Date() } }, { returnDocument: "after" }),
+      );
       return doc && isVisible(scope, doc) ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
-      const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $addToSet: { hiddenVersionIds: versionId } }));
+      const result = await locked(promptId, () =>
+        collection.updateOne(visible(scope, { _id: promptId }), { $addToSet: { hiddenVersionIds: versionId }, $set: { updatedAt: new Date() } }),
+      );
       return result.matchedCount === 1;
     },
 
@@ -125,6 +143,15 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       await locked(promptId, () =>
         collection.updateOne({ _id: promptId, orgId: scope.orgId, environments: { $exists: true } }, { $addToSet: { environments: { $each: environments } } }),
       );
+    },
+
+    /**
+     * Records a change stored elsewhere (a pointer moved) as the prompt's last change; never moves it back.
+     * By bare `_id`, as nextVersionSeq (any other filter scans every prompt on the embedded database, on
+     * every deployment): callers have just checked that the prompt is the caller's.
+     */
+    async touch(promptId: string, at: Date): Promise<void> {
+      await locked(promptId, () => collection.updateOne({ _id: promptId }, { $max: { updatedAt: at } }));
     },
 
     async unhideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<void> {

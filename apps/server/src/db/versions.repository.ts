@@ -110,6 +110,22 @@ export function createVersionsRepository(db: Db) {
       return { count, highestMajor: top?.major ?? 0 };
     },
 
+    /** How many versions a prompt has (hidden ones aside), and the newest, without its body. */
+    async countAndNewest(scope: TenantScope, promptId: string, excludeIds: string[]): Promise<{ count: number; newest: Omit<VersionDoc, "body"> | null }> {
+      const filter = ofPrompt(scope, promptId, excludeIds);
+      const [count, newest] = await Promise.all([
+        collection.countDocuments(filter),
+        collection.findOne(filter, { sort: { createdAt: -1, seq: -1 }, projection: { body: 0, variables: 0, partials: 0, metadata: 0 } }),
+      ]);
+      return { count, newest };
+    },
+
+    /** A version's number, by `_id` (its body left on the server). */
+    async numberOf(scope: TenantScope, versionId: string): Promise<{ major: number; minor: number } | null> {
+      const doc = await collection.findOne({ _id: versionId }, { projection: { orgId: 1, major: 1, minor: 1 } });
+      return doc && doc.orgId === scope.orgId ? { major: doc.major, minor: doc.minor } : null;
+    },
+
     async deleteOfAbandonedPrompt(scope: TenantScope, promptId: string): Promise<void> {
       await collection.deleteMany({ orgId: scope.orgId, promptId });
     },

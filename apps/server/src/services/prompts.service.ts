@@ -4,6 +4,10 @@ import {
   type TCreatePromptOutput,
   type TListPromptsInput,
   type TListPromptsOutput,
+  type TListPromptSummariesInput,
+  type TListPromptSummariesOutput,
+  type TPromptSummary,
+  type TVersionNumberRef,
   type TPrompt,
   type TRenamePromptInput,
   type TSetTagsInput,
@@ -24,6 +28,9 @@ import type { VersionLookup } from "./version-lookup.js";
 
 export const FIRST_COMMIT_MESSAGE = "First version.";
 
+/** A list query; `sort` defaults to newest first (REST callers know no other order). */
+type PromptListInput = Omit<TListPromptsInput, "sort"> & { sort?: TListPromptsInput["sort"] | undefined };
+
 /** Prompts whose creation has not finished after this long died half-way and are swept. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
 
@@ -33,6 +40,60 @@ export function createPromptsService(
   environments: EnvironmentsService,
   events: DeploymentEvents,
 ) {
+  function listDocs(scope: RequestScope, input: PromptListInput) {
+    const search = input.search?.trim();
+    return repos.prompts.list(scope, {
+      search: search || undefined,
+      // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
+      tags: input.tags && normalizeTags(input.tags),
+      sort: input.sort,
+      skip: input.page * input.pageSize,
+      limit: input.pageSize,
+    });
+  }
+
+  /**
+   * What a prompt list shows of one prompt: a count and the newest version (two queries), its pointers and
+   * the numbers of the versions they name (reads by `_id`).
+   */
+  async function summarize(scope: RequestScope, doc: PromptDoc): Promise<TPromptSummary> {
+    const [{ count, newest }, pointers] = await Promise.all([
+      repos.versions.countAndNewest(scope, doc._id, doc.hiddenVersionIds),
+      lookup.pointersOf(scope, doc),
+    ]);
+    const numbers = new Map<string, TVersionNumberRef>();
+    if (newest) numbers.set(newest._id, { id: newest._id, majorVersion: newest.major, minorVersion: newest.minor });
+    await Promise.all(
+      [...new Set(pointers.map((p) => p.versionId))]
+        .filter((id) => !numbers.has(id))
+        .map(async (id) => {
+          const number = await repos.versions.numberOf(scope, id);
+          if (number) numbers.set(id, { id, majorVersion: number.major, minorVersion: number.minor });
+        }),
+    );
+    const environments = pointers
+      .filter((p) => numbers.has(p.versionId))
+      .sort((a, b) => Number(b.environment === PRODUCTION_ENVIRONMENT) - Number(a.environment === PRODUCTION_ENVIRONMENT) || a.environment.localeCompare(b.environment))
+      .map((p) => ({ environment: p.environment, version: numbers.get(p.versionId)! }));
+    // Prompts stored before updatedAt existed: the latest of what is known of them.
+    const known = [doc.createdAt.getTime(), newest?.createdAt.getTime() ?? 0, ...pointers.map((p) => Date.parse(p.updatedAt))];
+    const updatedAt = doc.updatedAt ?? new Date(Math.max(...known));
+    return {
+      ...toPrompt(doc),
+      updatedAt: updatedAt.toISOString(),
+      versionCount: count,
+      latestVersion: newest && {
+        id: newest._id,
+        majorVersion: newest.major,
+        minorVersion: newest.minor,
+        commitMessage: newest.commitMessage,
+        model: newest.model,
+        createdAt: newest.createdAt.toISOString(),
+      },
+      environments,
+    };
+  }
+
   return {
     /**
      * Creates the prompt, its version 1.0 and the production pointer. Without transactions, the prompt is
@@ -50,6 +111,7 @@ export function createPromptsService(
           name: input.name,
           tags: normalizeTags(input.tags ?? []),
           createdAt: now,
+          updatedAt: now,
           state: "pending",
           deletedAt: null,
           versionSeq: 1,
@@ -90,19 +152,19 @@ export function createPromptsService(
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
         throw error;
       }
+      await announcePromptChange(repos, events, scope, { promptId: prompt._id, action: "prompt-created", versionId: null });
       return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
     },
 
-    async list(scope: RequestScope, input: TListPromptsInput): Promise<TListPromptsOutput> {
-      const search = input.search?.trim();
-      const { items, total } = await repos.prompts.list(scope, {
-        search: search || undefined,
-        // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
-        tags: input.tags && normalizeTags(input.tags),
-        skip: input.page * input.pageSize,
-        limit: input.pageSize,
-      });
-      return { items, total, page: input.page, pageSize: input.pageSize };
+    async list(scope: RequestScope, input: PromptListInput): Promise<TListPromptsOutput> {
+      const { items, total } = await listDocs(scope, input);
+      return { items: items.map(toPrompt), total, page: input.page, pageSize: input.pageSize };
+    },
+
+    /** A page of prompts, each with its newest version, version count, environments and last change. */
+    async listSummaries(scope: RequestScope, input: TListPromptSummariesInput): Promise<TListPromptSummariesOutput> {
+      const { items, total } = await listDocs(scope, input);
+      return { items: await Promise.all(items.map((doc) => summarize(scope, doc))), total, page: input.page, pageSize: input.pageSize };
     },
 
     async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
@@ -111,11 +173,13 @@ export function createPromptsService(
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
       if (!(await repos.prompts.rename(scope, input.promptId, input.name))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
       const tags = normalizeTags(input.tags);
       if (!(await repos.prompts.setTags(scope, input.promptId, tags))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
       return tags;
     },
 
