@@ -6,8 +6,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          // Pure helpers (.test.ts) and components rendered to static HTML with react-dom/server (.test.tsx).
-          include: ["src/**/*.test.{ts,tsx}"],
+          // Pure helpers (.test.ts) and components rendered to static HTML with react-dom/server (.test.tsx);
+          // test/*.unit.test.ts check what src/ writes with Node's tools (a shell, Python, TypeScript).
+          include: ["src/**/*.test.{ts,tsx}", "test/**/*.unit.test.ts"],
           environment: "node",
         },
       },
@@ -22,9 +23,11 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          // As long as a Playwright action may wait (the context's default timeout): a loaded machine
-          // renders slowly, and since Vitest 5 a poll that settles after its timeout fails.
-          expect: { poll: { timeout: 15_000 } },
+          // expect.poll waits up to 15 s (vitest's default is 1 s), as long as a Playwright action may wait
+          // (the context's default timeout): the machine may be loaded, a screen refreshed by a pushed
+          // change waits for the stream, a refetch and a render, and since Vitest 5 a poll that settles
+          // after its timeout fails.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

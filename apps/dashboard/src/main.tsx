@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { LiveUpdates } from "./api/live";
 import { ToastProvider } from "./components/Toasts";
 import { SessionProvider } from "./session";
 import "./styles.css";
@@ -11,7 +12,10 @@ const queryClient = new QueryClient({
     queries: {
       // The client already retries transient failures (no answer, 502/503/504); 4xx answers are final.
       retry: false,
-      staleTime: 10_000,
+      // Data stays current through the change stream (LiveUpdates), which invalidates what changed: no
+      // refetch on focus or on a timer.
+      staleTime: Infinity,
+      refetchOnWindowFocus: false,
     },
   },
 });
@@ -23,9 +27,11 @@ createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <SessionProvider>
-        <ToastProvider>
-          <App />
-        </ToastProvider>
+        <LiveUpdates>
+          <ToastProvider>
+            <App />
+          </ToastProvider>
+        </LiveUpdates>
       </SessionProvider>
     </QueryClientProvider>
   </StrictMode>,

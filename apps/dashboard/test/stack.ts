@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { FakeLlm } from "@promptreg/fake-llm";
 import { ADMIN_KEY, startTestServerWithFakeLlm } from "@promptreg/server/testing";
 
 const run = promisify(execFile);
@@ -33,6 +34,8 @@ export async function buildDashboard(): Promise<void> {
 export interface Stack {
   /** The promptreg server: the dashboard at `/`, the API beside it. */
   url: string;
+  /** The fake LLM behind the gateway: a test can make it stream, fail or hang. */
+  fake: FakeLlm;
   stop(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export async function startStack(): Promise<Stack> {
     if (!home.ok || !(home.headers.get("content-type") ?? "").includes("text/html")) {
       throw new Error(`the server does not serve the dashboard at / (${home.status}): is ${DIST_DIR} built?`);
     }
-    return { url: server.url, stop: () => server.stop() };
+    return { url: server.url, fake: server.llm, stop: () => server.stop() };
   } catch (error) {
     await server.stop();
     throw error;

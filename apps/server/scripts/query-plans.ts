@@ -158,6 +158,9 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     const { prompt, version } = await services.prompts.create(scope, { name: "audit", tags: ["a"], body });
     await services.prompts.list(scope, { search: "aud", tags: ["a"], page: 0, pageSize: 10 });
     await services.prompts.list(scope, { page: 1, pageSize: 10 });
+    await services.prompts.list(scope, { sort: "updated", page: 0, pageSize: 10 });
+    await services.prompts.list(scope, { sort: "name", page: 0, pageSize: 10 });
+    await services.prompts.listSummaries(scope, { search: "aud", sort: "updated", page: 0, pageSize: 10 });
     await services.prompts.byId(scope, prompt.id);
     await services.prompts.rename(scope, { promptId: prompt.id, name: "audit 2" });
     await services.prompts.setTags(scope, { promptId: prompt.id, tags: ["b"] });
@@ -178,6 +181,10 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await services.environments.inUse(scope);
     await services.environments.history(scope, { promptId: prompt.id, limit: 10 });
     await services.environments.history(scope, { promptId: prompt.id, environment: "staging", limit: 10 });
+    const firstPage = await services.environments.historyPage(scope, { promptId: prompt.id, limit: 1 });
+    await services.environments.historyPage(scope, { promptId: prompt.id, limit: 1, cursor: firstPage.nextCursor! });
+    const stagingPage = await services.environments.historyPage(scope, { promptId: prompt.id, environment: "staging", limit: 1 });
+    await services.environments.historyPage(scope, { promptId: prompt.id, environment: "staging", limit: 1, cursor: stagingPage.items[0]!.id });
     const changes = await services.environments.changesSince(scope, new Date(Date.now() - 60_000), 100);
     await services.environments.changesAfter(scope, changes[0]!.id, 100);
     await services.resolution.resolve(scope, { promptId: prompt.id, environment: "staging" });

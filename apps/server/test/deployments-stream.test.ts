@@ -74,6 +74,28 @@ describe("deployment change stream", () => {
     expect(await collect(live, "prompt", 1)).toEqual([{ promptId: id, action: "prompt-deleted", versionId: null }]);
   });
 
+  it("pushes creations and edits as registry events (for live screens), apart from the prompt events caches act on", async () => {
+    const other = await server.createOrg();
+    const live = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const theirs = await fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${other.key}` } });
+    const api = server.trpc();
+    const { prompt, version } = await api.prompts.create.mutate({ name: "registry events", body: sampleBody() });
+    await api.prompts.rename.mutate({ promptId: prompt.id, name: "registry events 2" });
+    await api.prompts.setTags.mutate({ promptId: prompt.id, tags: ["t"] });
+    const v11 = await api.versions.create.mutate({ promptId: prompt.id, baseVersionId: version.id, body: sampleBody() });
+    await api.versions.delete.mutate({ promptId: prompt.id, versionId: v11.id });
+    const [registry, prompts] = await Promise.all([collect(live.clone(), "registry", 4), collect(live, "prompt", 1)]);
+    expect(registry).toEqual([
+      { promptId: prompt.id, action: "prompt-created", versionId: null },
+      { promptId: prompt.id, action: "prompt-updated", versionId: null },
+      { promptId: prompt.id, action: "prompt-updated", versionId: null },
+      { promptId: prompt.id, action: "version-created", versionId: v11.id },
+    ]);
+    expect(prompts).toEqual([{ promptId: prompt.id, action: "version-hidden", versionId: v11.id }]);
+    const otherEvents = await Promise.race([collect(theirs, "registry", 1), new Promise((r) => setTimeout(() => r("quiet"), 300))]);
+    expect(otherEvents).toBe("quiet");
+  });
+
   it("tells a resuming client to resync when the gap cannot be replayed (unknown id, or more than 1000 missed)", async () => {
     const stream = (lastEventId: string) => fetch(`${server.url}/v1/deployments/stream`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, "last-event-id": lastEventId } });
     expect(await collect(await stream("no-such-deployment"), "resync", 1)).toEqual([{ reason: expect.stringMatching(/Last-Event-ID/) }]);

@@ -11,7 +11,7 @@
  * the last stream activity, minus an overlap for clock skew between replicas. Replays are harmless: the
  * manager ignores a change whose revision it has already applied.
  */
-import type { TDeployment, TPromptChangeEvent } from "@promptreg/contracts";
+import type { TDeployment, TPromptChangeEvent, TRegistryChangeEvent } from "@promptreg/contracts";
 import { PromptregApiError } from "./errors.js";
 import type { Transport } from "./http.js";
 import { pumpSse, SseParser } from "./sse.js";
@@ -82,6 +82,8 @@ export class DeploymentWatcher {
     private readonly onPromptChange: (change: TPromptChangeEvent) => void = () => undefined,
     /** The server could not replay the changes a resumed stream missed. */
     private readonly onResync: () => void = () => undefined,
+    /** A prompt created, renamed or retagged, or a version created (pushed over the stream only). */
+    private readonly onRegistryChange: (change: TRegistryChangeEvent) => void = () => undefined,
   ) {}
 
   get connected(): boolean {
@@ -196,6 +198,9 @@ export class DeploymentWatcher {
         } else if (event.event === "prompt") {
           const change = parsePromptChange(event.data);
           if (change) this.onPromptChange(change);
+        } else if (event.event === "registry") {
+          const change = parseRegistryChange(event.data);
+          if (change) this.onRegistryChange(change);
         }
       },
     });
@@ -311,6 +316,18 @@ function parsePromptChange(data: string): TPromptChangeEvent | undefined {
   try {
     const value = JSON.parse(data) as Partial<TPromptChangeEvent>;
     if (typeof value.promptId !== "string" || (value.action !== "prompt-deleted" && value.action !== "version-hidden")) return undefined;
+    return { promptId: value.promptId, action: value.action, versionId: typeof value.versionId === "string" ? value.versionId : null };
+  } catch {
+    return undefined;
+  }
+}
+
+const REGISTRY_ACTIONS: ReadonlySet<string> = new Set<TRegistryChangeEvent["action"]>(["prompt-created", "prompt-updated", "version-created"]);
+
+function parseRegistryChange(data: string): TRegistryChangeEvent | undefined {
+  try {
+    const value = JSON.parse(data) as Partial<TRegistryChangeEvent>;
+    if (typeof value.promptId !== "string" || typeof value.action !== "string" || !REGISTRY_ACTIONS.has(value.action)) return undefined;
     return { promptId: value.promptId, action: value.action, versionId: typeof value.versionId === "string" ? value.versionId : null };
   } catch {
     return undefined;

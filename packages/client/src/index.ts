@@ -4,6 +4,7 @@
  * - `createPromptregClient`: the tRPC client (types from the server's router, imported as types only).
  * - `createRestClient`: the Helicone-compatible REST API, envelopes unwrapped, errors typed.
  * - `PromptManager`: Helicone's `getPromptBody` with our compile engine and a push-invalidated cache.
+ * - `watchChanges`: the organization's deployments, deletions, creations and edits, live (for dashboards).
  *
  * Runs in Node >= 20 and browsers (global fetch, AbortSignal, ReadableStream; no Node APIs).
  */
@@ -56,6 +57,9 @@ export {
   type PromptSource,
 } from "./prompt-manager/index.js";
 export type { DeploymentChange } from "./deployment-watcher.js";
+export { watchChanges, type ChangeWatcher, type ChangeWatcherOptions, type ChangeWatcherStatus } from "./change-watcher.js";
+// The Server-Sent Events reader the watchers use, for other streams (e.g. the gateway's streamed answers).
+export { pumpSse, SseParser, type SseEvent, type SseHandlers } from "./sse.js";
 export {
   isOutage,
   PromptNotFoundError,

@@ -48,6 +48,12 @@ export interface PromptregClientOptions {
   retryDelayMs?: (attempt: number) => number;
 }
 
+/**
+ * The most calls the server takes in one batch (contracts' MAX_TRPC_BATCH_SIZE, which test/trpc.test.ts
+ * checks this equals): written out because importing contracts at run time would bring zod into the client.
+ */
+export const MAX_BATCH_SIZE = 50;
+
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 /** Whether a failed call may be sent again: the server did not answer, or said it is briefly unavailable. */
@@ -76,8 +82,10 @@ export function createPromptregClient(options: PromptregClientOptions): Promptre
       httpBatchLink({
         url: `${trimBaseUrl(options.url)}/trpc`,
         fetch: timedFetch,
-        // Queries batch into one GET; keep its URL within what proxies and Node accept.
+        // Queries batch into one GET; keep its URL within what proxies and Node accept, and its size within
+        // what the server takes (it refuses a larger batch with 400): more calls at once go as several.
         maxURLLength: 8000,
+        maxItems: MAX_BATCH_SIZE,
         headers: async () => ({ ...(await resolveHeaders(options.headers)), authorization }),
       }),
     ],

@@ -2,7 +2,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import { appErrorOf, createPromptregClient, isPromptregError, type PromptregClient } from "../src/index.js";
+import { MAX_BATCH_SIZE } from "../src/trpc.js";
 import { ADMIN_KEY, startTestServer, type TestServer } from "@promptreg/server/testing";
 import { countingFetch, sampleBody } from "./harness.js";
 
@@ -56,6 +58,17 @@ describe("round trip", () => {
     expect(history.map((d) => d.versionId)).toEqual([v11.id, created.version.id]);
   });
 
+  it("reads a deployment history page by page with historyPage's cursor", async () => {
+    const { prompt, version } = await client.prompts.create.mutate({ name: "trpc history pages", body: sampleBody() });
+    const v11 = await client.versions.create.mutate({ promptId: prompt.id, baseVersionId: version.id, body: sampleBody("Hi!") });
+    for (const target of [v11, version, v11, version]) await client.environments.set.mutate({ promptId: prompt.id, versionId: target.id, environment: "production" });
+    const first = await client.environments.historyPage.query({ promptId: prompt.id, limit: 3 });
+    expect(first.items.map((entry) => entry.revision)).toEqual([5, 4, 3]);
+    expect(first.nextCursor).toBe(first.items[2]!.id);
+    const second = await client.environments.historyPage.query({ promptId: prompt.id, limit: 3, cursor: first.nextCursor! });
+    expect(second).toMatchObject({ items: [{ revision: 2 }, { revision: 1 }], nextCursor: null });
+  });
+
   it("batches concurrent queries into one HTTP request", async () => {
     const counting = countingFetch();
     const batched = createPromptregClient({ url: server.url, apiKey: ADMIN_KEY, fetch: counting.fetch });
@@ -72,6 +85,15 @@ describe("round trip", () => {
 });
 
 describe("typed errors", () => {
+  it("splits more concurrent queries than the server takes in one batch into several batches", async () => {
+    const counting = countingFetch();
+    const batched = createPromptregClient({ url: server.url, apiKey: ADMIN_KEY, fetch: counting.fetch });
+    const answers = await Promise.all(Array.from({ length: 120 }, () => batched.prompts.count.query()));
+    expect(answers.every((n) => typeof n === "number")).toBe(true);
+    expect(counting.calls.length).toBe(3);
+    expect(MAX_BATCH_SIZE).toBe(MAX_TRPC_BATCH_SIZE);
+  });
+
   it("wrong input answers BAD_REQUEST with the flattened zod error", async () => {
     const error = await failure(client.prompts.create.mutate({ name: "", body: sampleBody() }));
     expect(isPromptregError(error)).toBe(true);

@@ -34,18 +34,36 @@ export const ZDeployment = z.object({
 });
 export type TDeployment = z.infer<typeof ZDeployment>;
 
+/**
+ * A prompt's deployment history, newest first (one environment's, or all of them). `cursor` continues
+ * after a page: pass the `nextCursor` of `historyPage` (or the `id` of the last entry you have) to get the
+ * entries older than it, so a history of any length can be read whole, page by page.
+ */
 export const ZDeploymentHistoryInput = z.object({
   promptId: ZIdRef,
   environment: ZEnvironmentName.optional(),
   limit: z.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string({ error: "cursor must be a string" })
+    .regex(/^[0-9a-f]{24}$/, "cursor must be the nextCursor of a history page (a deployment id)")
+    .optional(),
 });
 export type TDeploymentHistoryInput = z.infer<typeof ZDeploymentHistoryInput>;
+
+/** One page of a deployment history; `nextCursor` is null on the last page. */
+export const ZDeploymentHistoryPage = z.object({
+  items: z.array(ZDeployment),
+  nextCursor: z.string().nullable(),
+});
+export type TDeploymentHistoryPage = z.infer<typeof ZDeploymentHistoryPage>;
 
 /** An environment of a prompt and the version it points at. */
 export const ZEnvironmentPointer = z.object({
   environment: z.string(),
   versionId: z.string(),
   updatedAt: ZIsoDateTime,
+  /** The `revision` of the history entry that set it: that entry is the environment's live one. */
+  revision: z.number().int(),
 });
 export type TEnvironmentPointer = z.infer<typeof ZEnvironmentPointer>;
 
@@ -74,6 +92,18 @@ export const ZPromptChangeEvent = z.object({
   versionId: z.string().nullable(),
 });
 export type TPromptChangeEvent = z.infer<typeof ZPromptChangeEvent>;
+
+/**
+ * A prompt created, renamed or retagged, or a version created (`event: registry`): for screens that list
+ * prompts and versions. Resolution is unaffected (deployments and deletions have their own events).
+ */
+export const ZRegistryChangeEvent = z.object({
+  promptId: z.string(),
+  action: z.enum(["prompt-created", "prompt-updated", "version-created"]),
+  /** The version created; null otherwise. */
+  versionId: z.string().nullable(),
+});
+export type TRegistryChangeEvent = z.infer<typeof ZRegistryChangeEvent>;
 
 /** The stream's first event: the server's clock, for clients that poll `/v1/deployments?since=`. */
 export const ZStreamReadyEvent = z.object({ now: ZIsoDateTime });

@@ -25,10 +25,21 @@ export type TCreatePromptOutput = z.infer<typeof ZCreatePromptOutput>;
 
 export const DEFAULT_PROMPT_PAGE_SIZE = 100;
 
-/** Newest first. `search` is literal text matched case-insensitively in the name; `tags` matches any tag. */
+/**
+ * The order of a prompt list: `created`, newest first (the default); `updated`, the most recently changed
+ * first (a version created or deleted, a deployment, a rename, new tags); `name`, A to Z by character code.
+ */
+export const ZPromptSort = z.enum(["created", "updated", "name"], { error: 'sort must be "created", "updated" or "name"' });
+export type TPromptSort = z.infer<typeof ZPromptSort>;
+
+/**
+ * `search` is literal text matched case-insensitively in the name, or a prompt's id (whole, as written);
+ * `tags` matches any tag.
+ */
 export const ZListPromptsInput = z.object({
   search: z.string().max(200).optional(),
   tags: z.array(z.string().max(64)).max(50).optional(),
+  sort: ZPromptSort.default("created"),
   page: ZPage.default(0),
   pageSize: ZPageSize.default(DEFAULT_PROMPT_PAGE_SIZE),
 });
@@ -53,3 +64,35 @@ export type TSetTagsInput = z.infer<typeof ZSetTagsInput>;
 
 export const ZTagsOutput = z.array(z.string());
 export const ZCountOutput = z.number().int();
+
+/** A version as a prompt list names it. */
+export const ZVersionNumberRef = z.object({
+  id: z.string(),
+  majorVersion: z.number().int(),
+  minorVersion: z.number().int(),
+});
+export type TVersionNumberRef = z.infer<typeof ZVersionNumberRef>;
+
+/** A prompt with what a list of prompts shows of it: its newest version, how many, where it is deployed. */
+export const ZPromptSummary = ZPrompt.extend({
+  /** Its last change: a version created or deleted, a deployment, a rename or new tags. */
+  updatedAt: ZIsoDateTime,
+  /** Versions not deleted. */
+  versionCount: z.number().int(),
+  /** The most recently created version (null only while none is visible). */
+  latestVersion: ZVersionNumberRef.extend({ commitMessage: z.string(), model: z.string(), createdAt: ZIsoDateTime }).nullable(),
+  /** Each environment and the version it serves, production first, then by name. */
+  environments: z.array(z.object({ environment: z.string(), version: ZVersionNumberRef })),
+});
+export type TPromptSummary = z.infer<typeof ZPromptSummary>;
+
+export const MAX_PROMPT_SUMMARY_PAGE_SIZE = 100;
+
+/** As ZListPromptsInput; pages of at most 100, since each prompt's summary takes a few reads. */
+export const ZListPromptSummariesInput = ZListPromptsInput.extend({
+  pageSize: ZPageSize.max(MAX_PROMPT_SUMMARY_PAGE_SIZE, `pageSize must be at most ${MAX_PROMPT_SUMMARY_PAGE_SIZE}`).default(20),
+});
+export type TListPromptSummariesInput = z.infer<typeof ZListPromptSummariesInput>;
+
+export const ZListPromptSummariesOutput = ZListPromptsOutput.extend({ items: z.array(ZPromptSummary) });
+export type TListPromptSummariesOutput = z.infer<typeof ZListPromptSummariesOutput>;

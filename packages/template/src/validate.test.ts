@@ -19,11 +19,22 @@ describe("validateInputs", () => {
           variable: "count",
           expected: "number",
           value: null,
-          message: 'missing input "count": expected a number or a numeric string such as "42"',
+          message: 'missing input "count": expected a number (or a numeric string such as "42")',
         },
       ],
       warnings: [],
     });
+  });
+
+  it("says in its message the type its `expected` names, for a missing and for a wrong input", () => {
+    for (const type of ["string", "number", "boolean"] as const) {
+      const [missing] = validateInputs([variable("v", type)], {}).errors;
+      const [wrong] = errorsFor(type, { a: 1 });
+      expect(missing!.expected).toBe(type);
+      expect(missing!.message).toMatch(new RegExp(`^missing input "v": expected a ${type}(?: \\(|$)`));
+      expect(wrong!.expected).toBe(type);
+      expect(wrong!.message).toMatch(new RegExp(`^input "v" must be a ${type}(?: \\(|,)`));
+    }
   });
 
   it("treats 0, false and the empty string as present values", () => {
@@ -35,8 +46,8 @@ describe("validateInputs", () => {
   });
 
   it("treats an undefined value as missing and null as a wrong value", () => {
-    expect(errorsFor("string", undefined)[0]!.message).toBe('missing input "v": expected a string, number or boolean');
-    expect(errorsFor("string", null)[0]!.message).toBe('input "v" must be a string, number or boolean, got null');
+    expect(errorsFor("string", undefined)[0]!.message).toBe('missing input "v": expected a string (a number or boolean is used as its text)');
+    expect(errorsFor("string", null)[0]!.message).toBe('input "v" must be a string (a number or boolean is used as its text), got null');
   });
 
   it("only reads own properties of inputs", () => {
@@ -57,7 +68,7 @@ describe("validateInputs", () => {
       expect(errors[0]!.value).toBe(bad);
     }
     expect(errorsFor("number", "abc")[0]!.message).toBe(
-      'input "v" must be a number or a numeric string such as "42", got the string "abc"',
+      'input "v" must be a number (or a numeric string such as "42"), got the string "abc"',
     );
     expect(errorsFor("number", true)[0]!.message).toMatch(/got the boolean true$/);
   });
@@ -66,14 +77,14 @@ describe("validateInputs", () => {
     for (const ok of [true, false, "true", "FALSE", "Yes", "no", " yes "]) expect(errorsFor("boolean", ok)).toEqual([]);
     for (const bad of ["1", "0", "y", "on", 1, 0, null, {}]) expect(errorsFor("boolean", bad), JSON.stringify(bad)).toHaveLength(1);
     expect(errorsFor("boolean", 1)[0]!.message).toBe(
-      'input "v" must be a boolean or one of "true", "false", "yes", "no", got the number 1',
+      'input "v" must be a boolean (or one of "true", "false", "yes", "no"), got the number 1',
     );
   });
 
   it("accepts any scalar for string variables, and refuses objects and arrays", () => {
     for (const ok of ["x", 1.5, true, 10n]) expect(errorsFor("string", ok)).toEqual([]);
-    expect(errorsFor("string", { a: 1 })[0]!.message).toBe('input "v" must be a string, number or boolean, got an object');
-    expect(errorsFor("string", ["a"])[0]!.message).toBe('input "v" must be a string, number or boolean, got an array');
+    expect(errorsFor("string", { a: 1 })[0]!.message).toBe('input "v" must be a string (a number or boolean is used as its text), got an object');
+    expect(errorsFor("string", ["a"])[0]!.message).toBe('input "v" must be a string (a number or boolean is used as its text), got an array');
   });
 
   it("truncates long values in messages", () => {

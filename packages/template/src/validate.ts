@@ -25,10 +25,12 @@ const BOOLEAN_WORDS = new Map<string, boolean>([
   ["no", false],
 ]);
 
+// Each description starts with the declared type, so a message ("expected a number …") and its error's
+// `expected` ("number") say the same thing; what else is accepted follows in parentheses.
 const EXPECTED: Record<TVariableType, string> = {
-  string: "a string, number or boolean",
-  number: 'a number or a numeric string such as "42"',
-  boolean: 'a boolean or one of "true", "false", "yes", "no"',
+  string: "a string (a number or boolean is used as its text)",
+  number: 'a number (or a numeric string such as "42")',
+  boolean: 'a boolean (or one of "true", "false", "yes", "no")',
 };
 
 /** The value to substitute for `value` given as a `type` variable, or undefined when it is not one. */

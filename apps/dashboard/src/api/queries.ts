@@ -1,33 +1,40 @@
-/** Server data as react-query hooks: one query key per resource, invalidated by the mutations that change it. */
-import type { TDeployment, TPromptBody, TPromptVersion } from "@promptreg/contracts";
-import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+/**
+ * Server data as react-query hooks: one query key per resource, invalidated by the mutations that change
+ * it and by the live changes the server pushes (live.ts), so nothing here polls or refetches on focus.
+ */
+import type { TDeploymentHistoryPage, TPromptBody, TPromptSort, TPromptVersion } from "@promptreg/contracts";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { expandPartials } from "@promptreg/template";
 import { useSession } from "../session";
 import type { PromptregClient } from "./client";
 import { statusOf } from "./errors";
 
 export const PROMPTS_PAGE_SIZE = 20;
+export const VERSIONS_PAGE_SIZE = 25;
+export const HISTORY_PAGE_SIZE = 50;
 
 export const keys = {
   prompts: ["prompts"] as const,
-  promptList: (search: string, tag: string, page: number) => ["prompts", "list", { search, tag, page }] as const,
+  promptList: (search: string, tag: string, page: number, sort: TPromptSort = "created") => ["prompts", "list", { search, tag, page, sort }] as const,
   tags: ["prompts", "tags"] as const,
   prompt: (promptId: string) => ["prompt", promptId] as const,
   versions: (promptId: string) => ["prompt", promptId, "versions"] as const,
+  versionsPage: (promptId: string, page: number) => ["prompt", promptId, "versions-page", page] as const,
   environments: (promptId: string) => ["prompt", promptId, "environments"] as const,
-  history: (promptId: string) => ["prompt", promptId, "history"] as const,
+  history: (promptId: string, environment = "") => ["prompt", promptId, "history", environment] as const,
   version: (versionId: string) => ["version", versionId] as const,
   expanded: (versionId: string) => ["version", versionId, "expanded"] as const,
   keyNames: ["api-keys"] as const,
 };
 
-export function usePromptList(search: string, tag: string, page: number) {
+/** A page of prompts with what the list shows of each (newest version, counts, environments, last change). */
+export function usePromptList(search: string, tag: string, page: number, sort: TPromptSort = "created") {
   const { client } = useSession();
   return useQuery({
-    queryKey: keys.promptList(search, tag, page),
+    queryKey: keys.promptList(search, tag, page, sort),
     queryFn: ({ signal }) =>
-      client.prompts.list.query(
-        { search: search.trim() || undefined, tags: tag ? [tag] : undefined, page, pageSize: PROMPTS_PAGE_SIZE },
+      client.prompts.listSummaries.query(
+        { search: search.trim() || undefined, tags: tag ? [tag] : undefined, page, pageSize: PROMPTS_PAGE_SIZE, sort },
         { signal },
       ),
     placeholderData: keepPreviousData,
@@ -44,9 +51,26 @@ export function usePrompt(promptId: string) {
   return useQuery({ queryKey: keys.prompt(promptId), queryFn: ({ signal }) => client.prompts.byId.query({ promptId }, { signal }) });
 }
 
+/** Every version (up to the API's 1000 per page): for version pickers, numbering and labels. */
 export function useVersions(promptId: string) {
   const { client } = useSession();
   return useQuery({ queryKey: keys.versions(promptId), queryFn: ({ signal }) => client.versions.list.query({ promptId }, { signal }) });
+}
+
+/** One page of versions, newest first, and how many there are: the Versions tab, however long the list. */
+export function useVersionsPage(promptId: string, page: number) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: keys.versionsPage(promptId, page),
+    queryFn: async ({ signal }) => {
+      const [items, totals] = await Promise.all([
+        client.versions.list.query({ promptId, page, pageSize: VERSIONS_PAGE_SIZE }, { signal }),
+        client.versions.totals.query({ promptId }, { signal }),
+      ]);
+      return { items, total: totals.totalVersions };
+    },
+    placeholderData: keepPreviousData,
+  });
 }
 
 export function useVersionWithBody(versionId: string | undefined) {
@@ -66,11 +90,18 @@ export function useEnvironments(promptId: string) {
   return useQuery({ queryKey: keys.environments(promptId), queryFn: ({ signal }) => client.environments.ofPrompt.query({ promptId }, { signal }) });
 }
 
-export function useHistory(promptId: string) {
+/** The deployment history, newest first, a page at a time (`fetchNextPage` for older entries). */
+export function useHistory(promptId: string, environment = "") {
   const { client } = useSession();
-  return useQuery<TDeployment[]>({
-    queryKey: keys.history(promptId),
-    queryFn: ({ signal }) => client.environments.history.query({ promptId, limit: 200 }, { signal }),
+  return useInfiniteQuery({
+    queryKey: keys.history(promptId, environment),
+    queryFn: ({ signal, pageParam }): Promise<TDeploymentHistoryPage> =>
+      client.environments.historyPage.query(
+        { promptId, limit: HISTORY_PAGE_SIZE, environment: environment || undefined, cursor: pageParam ?? undefined },
+        { signal },
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
   });
 }
 
@@ -117,28 +148,26 @@ export function useExpandedBody(version: (TPromptVersion & { body: TPromptBody }
   });
 }
 
-export function useCreatePrompt() {
-  const { client } = useSession();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: { name: string; tags: string[]; body: TPromptBody }) => client.prompts.create.mutate(input),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompts }),
-  });
-}
-
 /**
  * After anything that moves an environment pointer (deploy, rollback, remove, a version created with a
- * deploy): the prompt's own data (header, versions list, pointers, history) and the cached versions of the
- * prompt, whose `environments` changed, so no screen keeps showing the old badges.
+ * deploy): the prompt's own data (header, versions list, pointers, history), the cached versions of the
+ * prompt, whose `environments` changed, so no screen keeps showing the old badges, and the prompt list
+ * (its environments column and last change).
  */
 export async function afterPointerChange(queryClient: QueryClient, promptId: string): Promise<void> {
   await Promise.all([
     queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }),
+    queryClient.invalidateQueries({ queryKey: keys.prompts }),
     queryClient.invalidateQueries({
       queryKey: ["version"],
       predicate: (query) => query.queryKey.length === 2 && (query.state.data as { promptId?: unknown } | undefined)?.promptId === promptId,
     }),
   ]);
+}
+
+/** After a rename, new tags, a version created or deleted: the prompt's data and the prompt list. */
+export async function afterPromptChange(queryClient: QueryClient, promptId: string): Promise<void> {
+  await Promise.all([queryClient.invalidateQueries({ queryKey: keys.prompt(promptId) }), queryClient.invalidateQueries({ queryKey: keys.prompts })]);
 }
 
 type CreateVersionInput = { baseVersionId: string; bump: "minor" | "major"; commitMessage: string; body: TPromptBody; environment?: string };
@@ -158,7 +187,39 @@ export const mutations = {
     mutationFn: (input: PointerInput) => client.environments.remove.mutate({ promptId, ...input }),
     onSuccess: () => afterPointerChange(queryClient, promptId),
   }),
+  rename: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (name: string) => client.prompts.rename.mutate({ promptId, name }),
+    onSuccess: () => afterPromptChange(queryClient, promptId),
+  }),
+  setTags: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (tags: string[]) => client.prompts.setTags.mutate({ promptId, tags }),
+    onSuccess: () => Promise.all([afterPromptChange(queryClient, promptId), queryClient.invalidateQueries({ queryKey: keys.tags })]),
+  }),
+  deleteVersion: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: (versionId: string) => client.versions.delete.mutate({ promptId, versionId }),
+    onSuccess: (_: unknown, versionId: string) => {
+      queryClient.removeQueries({ queryKey: keys.version(versionId) });
+      return afterPromptChange(queryClient, promptId);
+    },
+  }),
+  deletePrompt: (client: PromptregClient, queryClient: QueryClient, promptId: string) => ({
+    mutationFn: () => client.prompts.delete.mutate({ promptId }),
+    onSuccess: () => {
+      // Nothing of it is shown again: the screen that deleted it navigates away.
+      queryClient.removeQueries({ queryKey: keys.prompt(promptId) });
+      return Promise.all([queryClient.invalidateQueries({ queryKey: keys.prompts })]);
+    },
+  }),
 };
+
+export function useCreatePrompt() {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { name: string; tags: string[]; body: TPromptBody }) => client.prompts.create.mutate(input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.prompts }),
+  });
+}
 
 export function useCreateVersion(promptId: string) {
   const { client } = useSession();
@@ -176,4 +237,28 @@ export function useRemoveEnvironment(promptId: string) {
   const { client } = useSession();
   const queryClient = useQueryClient();
   return useMutation(mutations.removeEnvironment(client, queryClient, promptId));
+}
+
+export function useRenamePrompt(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation(mutations.rename(client, queryClient, promptId));
+}
+
+export function useSetTags(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation(mutations.setTags(client, queryClient, promptId));
+}
+
+export function useDeleteVersion(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation(mutations.deleteVersion(client, queryClient, promptId));
+}
+
+export function useDeletePrompt(promptId: string) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation(mutations.deletePrompt(client, queryClient, promptId));
 }

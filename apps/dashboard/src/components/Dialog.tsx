@@ -23,6 +23,8 @@ export function Dialog({ open, title, onClose, children, footer, wide }: DialogP
     if (!dialog || !open) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // showModal focuses the first focusable element (the close button); a dialog that asks for text starts there.
+    dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
     return () => {
       if (dialog.open) dialog.close();
       // Back to the control that opened the dialog, also when the dialog unmounts while open.

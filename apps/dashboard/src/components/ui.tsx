@@ -1,7 +1,9 @@
 /** Small shared pieces: loading, error and empty states, badges, form fields, copy button. */
 import { useEffect, useId, useState, type ReactNode } from "react";
 import { describeError } from "../api/errors";
+import type { Route } from "../lib/routes";
 import { environmentOrder } from "../lib/versions";
+import { Link } from "../router";
 
 export function Spinner({ label }: { label?: string }) {
   return <span className="spinner" aria-hidden={label ? undefined : true} aria-label={label} role={label ? "img" : undefined} />;
@@ -170,4 +172,32 @@ export function useFocusFirstInvalid(attempt: number): void {
   useEffect(() => {
     if (attempt > 0) document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
   }, [attempt]);
+}
+
+/** Previous / next links between pages of a list, with "Page 2 of 5"; nothing when there is one page. */
+export function Pager({ page, pages, label, to }: { page: number; pages: number; label: string; to: (page: number) => Route }) {
+  if (pages <= 1) return null;
+  return (
+    <nav className="pager" aria-label={label}>
+      <Link
+        to={to(Math.max(0, page - 1))}
+        className="btn btn-secondary btn-sm"
+        aria-disabled={page === 0 || undefined}
+        tabIndex={page === 0 ? -1 : undefined}
+      >
+        ← Previous
+      </Link>
+      <span className="muted small">
+        Page {page + 1} of {pages}
+      </span>
+      <Link
+        to={to(Math.min(pages - 1, page + 1))}
+        className="btn btn-secondary btn-sm"
+        aria-disabled={page >= pages - 1 || undefined}
+        tabIndex={page >= pages - 1 ? -1 : undefined}
+      >
+        Next →
+      </Link>
+    </nav>
+  );
 }

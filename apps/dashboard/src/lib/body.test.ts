@@ -1,6 +1,6 @@
 import type { TPromptBody } from "@promptreg/contracts";
 import { describe, expect, it } from "vitest";
-import { bodyAsText, bodyFromDraft, draftFromBody, emptyDraft, sameDraft } from "./body";
+import { bodyAsText, bodyFromDraft, draftFromBody, emptyDraft, sameBody, sameDraft } from "./body";
 
 const body: TPromptBody = {
   model: "gpt-4o-mini",
@@ -69,5 +69,29 @@ describe("sameDraft", () => {
     expect(sameDraft(base, { ...base, messages: base.messages.slice(1) })).toBe(false);
     const [first, ...rest] = base.messages;
     expect(sameDraft(base, { ...base, messages: [{ ...first!, mode: "text", role: "system", content: "Changed." }, ...rest] })).toBe(false);
+  });
+});
+
+describe("sameBody", () => {
+  it("compares bodies as values, whatever their key order", () => {
+    // The same fields, written in reverse order.
+    const reordered = Object.fromEntries(Object.entries(body).reverse()) as typeof body;
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(body));
+    expect(sameBody(body, reordered)).toBe(true);
+    // A body round-tripped through the editor form is the same body.
+    expect(sameBody(body, bodyFromDraft(draftFromBody(body)).body!)).toBe(true);
+    expect(sameBody(body, { ...body, temperature: 0.3 })).toBe(false);
+    expect(sameBody(body, { ...body, messages: [...body.messages].reverse() })).toBe(false);
+  });
+});
+
+describe("empty messages", () => {
+  it("are refused, each naming its number, blank ones too", () => {
+    const draft = emptyDraft();
+    const result = bodyFromDraft({ ...draft, messages: [{ ...draft.messages[0]!, mode: "text", role: "system", content: "  \n" }, draft.messages[1]!] });
+    expect(result.errors).toEqual({
+      "messages.0": "Message 1 is empty: write its text or remove it.",
+      "messages.1": "Message 2 is empty: write its text or remove it.",
+    });
   });
 });

@@ -110,6 +110,8 @@ export function bodyFromDraft(draft: BodyDraft): { body: TPromptBody; errors: nu
   const messages: TPromptBody["messages"] = [];
   draft.messages.forEach((message, index) => {
     if (message.mode === "text") {
+      // A message with no text is a hole in the prompt, never what was meant (remove it instead).
+      if (message.content.trim() === "") errors[`messages.${index}`] = `Message ${index + 1} is empty: write its text or remove it.`;
       messages.push({ role: message.role, content: message.content });
       return;
     }
@@ -169,4 +171,22 @@ export function bodyAsText(body: TPromptBody): string {
     lines.push("", `── ${key} ──`, ...JSON.stringify(value, null, 2).split("\n"));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** `value` as JSON with object keys sorted, so two bodies compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Whether two bodies are the same request template (key order aside). */
+export function sameBody(a: TPromptBody, b: TPromptBody): boolean {
+  return canonical(a) === canonical(b);
 }

@@ -1,8 +1,8 @@
 /**
- * The playground's inputs form: one field per variable of the version, typed by the variable's type, and
- * the `inputs` object it gives the template engine and the gateway.
+ * The playground's inputs form: one field per variable of the version, typed by the variable's type, the
+ * `inputs` object it gives the template engine and the gateway, and the problems that keep it from running.
  */
-import type { TTemplateVariable } from "@promptreg/contracts";
+import type { TInputError, TTemplateVariable } from "@promptreg/contracts";
 
 /** Text for string and number fields, a checkbox's state for booleans. */
 export type FieldValue = string | boolean;
@@ -21,7 +21,7 @@ export function initialValues(variables: readonly TTemplateVariable[], previous:
 /**
  * `inputs` for the request. A number field that is empty is left out (so the engine reports the input
  * as missing); one that is not a number is sent as typed, so the engine names the problem. Strings are
- * sent as typed: "" is a present value, as the gateway's rules say.
+ * sent as typed.
  */
 export function toInputs(variables: readonly TTemplateVariable[], values: InputValues): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
@@ -37,4 +37,28 @@ export function toInputs(variables: readonly TTemplateVariable[], values: InputV
     } else inputs[variable.name] = String(value);
   }
   return inputs;
+}
+
+/**
+ * Variable -> what is wrong with its input, in the order of the variables: the template engine's errors
+ * (missing, wrong type), and, for text, an empty or blank value. Every variable of a version is required,
+ * and the gateway would accept "" (it is a value), but a prompt sent with a hole where the text should be
+ * is almost never what was meant, so the playground flags it and does not run until it is filled.
+ */
+export function inputProblems(variables: readonly TTemplateVariable[], values: InputValues, engineErrors: readonly TInputError[]): Map<string, string> {
+  const problems = new Map<string, string>();
+  for (const variable of variables) {
+    const error = engineErrors.find((e) => e.variable === variable.name);
+    if (error) {
+      problems.set(variable.name, variable.type === "number" && String(values[variable.name] ?? "").trim() === "" ? "Required: enter a number." : error.message);
+      continue;
+    }
+    const value = values[variable.name];
+    if (variable.type === "string" && typeof value === "string" && value.trim() === "") {
+      problems.set(variable.name, value === "" ? "Required: this text is empty." : "Required: this text is only spaces.");
+    }
+  }
+  // Errors not about a variable of the form (a partial's own variable, say) are kept too.
+  for (const error of engineErrors) if (!problems.has(error.variable)) problems.set(error.variable, error.message);
+  return problems;
 }

@@ -86,3 +86,16 @@ export function environmentNameProblem(name: string): string | null {
   if (!ENVIRONMENT_NAME_RE.test(trimmed)) return "Use letters, digits, '_', '-' and '.', starting with a letter or digit.";
   return null;
 }
+
+/** "production and staging", "a, b and c". */
+export function listInWords(names: readonly string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
+}
+
+/** Why a deployed version cannot be deleted, naming its environments (the registry refuses it). */
+export function deployedReason(version: Numbered & Pick<TPromptVersion, "environments">): string {
+  const environments = [...version.environments].sort(environmentOrder);
+  const those = environments.length === 1 ? "it" : "them";
+  return `${versionLabel(version)} is deployed to ${listInWords(environments)}: applications reading ${environments.length === 1 ? "that environment" : "those environments"} get it. Move ${those} to another version first, then delete it.`;
+}

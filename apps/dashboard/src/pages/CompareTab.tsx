@@ -6,6 +6,8 @@ import { EmptyState, EnvBadges, ErrorState, Loading } from "../components/ui";
 import { bodyAsText } from "../lib/body";
 import { foldUnchanged, sideBySideDiff, type DiffCell, type DiffRow, type FoldedItem } from "../lib/diff";
 import { absoluteTime, byNumberDesc, relativeTime, versionLabel, versionOptionLabel } from "../lib/versions";
+import { tabRoute } from "../lib/routes";
+import type { PromptTabDefinition } from "../navigation";
 import { navigate } from "../router";
 
 const narrowQuery = "(max-width: 720px)";
@@ -14,6 +16,12 @@ function subscribeNarrow(onChange: () => void) {
   query.addEventListener("change", onChange);
   return () => query.removeEventListener("change", onChange);
 }
+
+export const compareTab: PromptTabDefinition = {
+  id: "compare",
+  label: "Compare",
+  component: ({ prompt, params }) => <CompareTab promptId={prompt.id} from={params["from"] ?? ""} to={params["to"] ?? ""} />,
+};
 
 export function CompareTab({ promptId, from, to }: { promptId: string; from: string; to: string }) {
   const versions = useVersions(promptId);
@@ -37,7 +45,7 @@ export function CompareTab({ promptId, from, to }: { promptId: string; from: str
 
   const environmentsOf = (version: TPromptVersion) => sorted.find((v) => v.id === version.id)?.environments ?? version.environments;
   const select = (side: "from" | "to", id: string) =>
-    navigate({ name: "prompt", promptId, tab: "compare", from: side === "from" ? id : fromId, to: side === "to" ? id : toId }, { replace: true });
+    navigate(tabRoute(promptId, "compare", { from: side === "from" ? id : fromId, to: side === "to" ? id : toId }), { replace: true });
 
   return (
     <section aria-labelledby="compare-heading">
@@ -49,7 +57,7 @@ export function CompareTab({ promptId, from, to }: { promptId: string; from: str
         <button
           type="button"
           className="btn btn-ghost btn-icon swap"
-          onClick={() => navigate({ name: "prompt", promptId, tab: "compare", from: toId, to: fromId }, { replace: true })}
+          onClick={() => navigate(tabRoute(promptId, "compare", { from: toId, to: fromId }), { replace: true })}
           aria-label="Swap the two versions"
           title="Swap"
         >

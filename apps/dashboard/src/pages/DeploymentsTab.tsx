@@ -1,27 +1,53 @@
-/** Where each environment points, the full deployment history, and rolling an environment back. */
+/**
+ * Where each environment points, the whole deployment history (a page at a time, as far back as it goes),
+ * and undoing an environment's last change: a rollback, or a restore after a removal.
+ */
 import type { TDeployment, TPromptVersion } from "@promptreg/contracts";
 import { useMemo, useState } from "react";
 import { describeError } from "../api/errors";
 import { useEnvironments, useHistory, useKeyNames, useRemoveEnvironment, useSetEnvironment, useVersions } from "../api/queries";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DeployDialog } from "../components/DeployDialog";
-import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/Toasts";
 import { EmptyState, EnvBadge, ErrorState, Loading, SkeletonList } from "../components/ui";
+import { historyRows, undoTarget, type HistoryAction } from "../lib/history";
+import { tabRoute } from "../lib/routes";
 import { absoluteTime, byNumberDesc, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
-import { Link } from "../router";
+import type { PromptTabDefinition } from "../navigation";
+import { Link, navigate } from "../router";
 
-export function DeploymentsTab({ promptId }: { promptId: string }) {
+export const deploymentsTab: PromptTabDefinition = {
+  id: "deployments",
+  label: "Deployments",
+  component: ({ prompt, params }) => <DeploymentsTab promptId={prompt.id} environment={params["environment"] ?? ""} />,
+};
+
+const ACTION_LABEL: Record<HistoryAction, string> = { deployed: "Deployed", "rolled-back": "Rolled back", removed: "Removed" };
+
+interface Undo {
+  entry: TDeployment;
+  target: TPromptVersion;
+}
+
+export function DeploymentsTab({ promptId, environment }: { promptId: string; environment: string }) {
   const environments = useEnvironments(promptId);
-  const history = useHistory(promptId);
+  const history = useHistory(promptId, environment);
   const versions = useVersions(promptId);
   const keyNames = useKeyNames();
-  const [rollback, setRollback] = useState<TDeployment | null>(null);
+  const [undo, setUndo] = useState<Undo | null>(null);
   const [deployOpen, setDeployOpen] = useState(false);
   const [removing, setRemoving] = useState<{ environment: string; versionId: string } | null>(null);
 
   const byId = useMemo(() => new Map((versions.data ?? []).map((v) => [v.id, v])), [versions.data]);
   const current = useMemo(() => new Map((environments.data ?? []).map((p) => [p.environment, p.versionId])), [environments.data]);
   const newest = useMemo(() => [...(versions.data ?? [])].sort(byNumberDesc)[0], [versions.data]);
+  const entries = useMemo(() => (history.data?.pages ?? []).flatMap((page) => page.items), [history.data]);
+  const rows = useMemo(() => historyRows(entries, environments.data ?? [], (id) => byId.get(id)), [entries, environments.data, byId]);
+  const environmentNames = useMemo(() => {
+    const names = new Set([...(environments.data ?? []).map((p) => p.environment), ...entries.map((e) => e.environment)]);
+    if (environment) names.add(environment);
+    return [...names].sort(environmentOrder);
+  }, [environments.data, entries, environment]);
 
   const versionCell = (versionId: string | null) => {
     if (versionId === null) return <span className="muted">—</span>;
@@ -53,7 +79,7 @@ export function DeploymentsTab({ promptId }: { promptId: string }) {
         </div>
         {environments.isPending ? (
           <Loading label="Loading environments…" compact />
-        ) : environments.isError ? (
+        ) : environments.isError && environments.data === undefined ? (
           <ErrorState title="Could not load environments" error={environments.error} onRetry={() => void environments.refetch()} />
         ) : (
           <ul className="env-cards">
@@ -89,107 +115,137 @@ export function DeploymentsTab({ promptId }: { promptId: string }) {
       </section>
 
       <section aria-labelledby="history-heading">
-        <h2 id="history-heading" className="section-title">
-          History
-        </h2>
+        <div className="section-head">
+          <h2 id="history-heading" className="section-title">
+            History
+          </h2>
+          {environmentNames.length > 1 && (
+            <div className="field field-inline">
+              <label htmlFor="history-environment" className="field-label">
+                Environment
+              </label>
+              <select
+                id="history-environment"
+                value={environment}
+                onChange={(event) => navigate(tabRoute(promptId, "deployments", { environment: event.target.value }), { replace: true })}
+              >
+                <option value="">All</option>
+                {environmentNames.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+        </div>
         {history.isPending ? (
           <SkeletonList label="Loading deployment history" rows={3} />
-        ) : history.isError ? (
+        ) : history.isError && history.data === undefined ? (
           <ErrorState title="Could not load the deployment history" error={history.error} onRetry={() => void history.refetch()} />
-        ) : history.data.length === 0 ? (
+        ) : rows.length === 0 ? (
           <EmptyState title="No deployments yet" icon="↗">
-            Deploy a version to an environment and each move shows up here.
+            {environment ? `Nothing was ever deployed to ${environment}.` : "Deploy a version to an environment and each move shows up here."}
           </EmptyState>
         ) : (
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Deployment history (scrolls sideways)">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Environment</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Previous</th>
-                  <th scope="col">By</th>
-                  <th scope="col">
-                    <span className="sr-only">Roll back</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.data.map((entry) => {
-                  const isCurrent = entry.action === "set" && current.get(entry.environment) === entry.versionId;
-                  const canRollBack = entry.previousVersionId !== null && byId.has(entry.previousVersionId) && current.get(entry.environment) !== entry.previousVersionId;
-                  return (
-                    <tr key={entry.id}>
-                      <td>
-                        <time dateTime={entry.at} title={absoluteTime(entry.at)}>
-                          {relativeTime(entry.at)}
-                        </time>
-                      </td>
-                      <td>
-                        <EnvBadge name={entry.environment} />
-                      </td>
-                      <td>
-                        {entry.action === "set" ? "Deployed" : "Removed"}
-                        {isCurrent && <span className="pill">live</span>}
-                      </td>
-                      <td>{versionCell(entry.versionId)}</td>
-                      <td>{versionCell(entry.previousVersionId)}</td>
-                      <td className="muted small">{keyLabel(entry.keyId)}</td>
-                      <td className="cell-action">
-                        {canRollBack && (
-                          <button
-                            type="button"
-                            className="btn btn-secondary btn-xs"
-                            onClick={() => setRollback(entry)}
-                            aria-label={`Roll ${entry.environment} back to ${versionLabel(byId.get(entry.previousVersionId!)!)}`}
-                          >
-                            Roll back to {versionLabel(byId.get(entry.previousVersionId!)!)}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Deployment history (scrolls sideways)">
+              <table className="table history-table">
+                <caption className="sr-only">
+                  Deployment history, newest first{environment ? `, ${environment} only` : ""}. The live row of each environment is what it serves now.
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Environment</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Version</th>
+                    <th scope="col">Previous</th>
+                    <th scope="col">By</th>
+                    <th scope="col">
+                      <span className="sr-only">Undo</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => {
+                    const { entry } = row;
+                    const targetId = undoTarget(row, current, (id) => byId.has(id));
+                    const target = targetId === null ? undefined : byId.get(targetId);
+                    return (
+                      <tr key={entry.id} className={row.live ? "is-live" : undefined} data-action={row.action}>
+                        <td>
+                          <time dateTime={entry.at} title={absoluteTime(entry.at)}>
+                            {relativeTime(entry.at)}
+                          </time>
+                        </td>
+                        <td>
+                          <EnvBadge name={entry.environment} />
+                        </td>
+                        <td>
+                          <span className={`history-action history-${row.action}`}>
+                            {row.action === "rolled-back" && <span aria-hidden="true">↩ </span>}
+                            {ACTION_LABEL[row.action]}
+                          </span>
+                          {row.live && <span className="pill">live</span>}
+                        </td>
+                        <td>{versionCell(entry.versionId)}</td>
+                        <td>{versionCell(entry.previousVersionId)}</td>
+                        <td className="muted small">{keyLabel(entry.keyId)}</td>
+                        <td className="cell-action">
+                          {target && (
+                            <button
+                              type="button"
+                              className="btn btn-secondary btn-xs"
+                              onClick={() => setUndo({ entry, target })}
+                              aria-label={`${entry.action === "remove" ? "Restore" : "Roll back to"} ${versionLabel(target)} (${entry.environment})`}
+                            >
+                              {entry.action === "remove" ? "Restore" : "Roll back to"} {versionLabel(target)}
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <div className="history-foot">
+              <span className="muted small" aria-live="polite">
+                {rows.length} entr{rows.length === 1 ? "y" : "ies"}
+                {history.hasNextPage ? " shown; older ones follow" : ", the whole history"}
+              </span>
+              {history.hasNextPage && (
+                <button type="button" className="btn btn-secondary btn-sm" onClick={() => void history.fetchNextPage()} disabled={history.isFetchingNextPage}>
+                  {history.isFetchingNextPage ? "Loading…" : "Load older entries"}
+                </button>
+              )}
+              {history.isFetchNextPageError && <span className="field-error">{describeError(history.error).message}</span>}
+            </div>
+          </>
         )}
       </section>
-      {rollback && (
-        <RollbackDialog
+      {undo && (
+        <UndoDialog
           promptId={promptId}
-          entry={rollback}
-          target={byId.get(rollback.previousVersionId!)!}
-          currentVersion={byId.get(current.get(rollback.environment) ?? "")}
-          onClose={() => setRollback(null)}
+          entry={undo.entry}
+          target={undo.target}
+          currentVersion={byId.get(current.get(undo.entry.environment) ?? "")}
+          onClose={() => setUndo(null)}
         />
       )}
       {removing && (
-        <RemoveDialog
-          promptId={promptId}
-          environment={removing.environment}
-          version={byId.get(removing.versionId)}
-          versionId={removing.versionId}
-          onClose={() => setRemoving(null)}
-        />
+        <RemoveDialog promptId={promptId} environment={removing.environment} version={byId.get(removing.versionId)} versionId={removing.versionId} onClose={() => setRemoving(null)} />
       )}
       {deployOpen && newest && (
-        <DeployDialog
-          open
-          onClose={() => setDeployOpen(false)}
-          promptId={promptId}
-          version={newest}
-          versions={versions.data ?? []}
-          pointers={environments.data ?? []}
-        />
+        <DeployDialog open onClose={() => setDeployOpen(false)} promptId={promptId} version={newest} versions={versions.data ?? []} pointers={environments.data ?? []} />
       )}
     </div>
   );
 }
 
-function RollbackDialog({
+/** Points an environment back at the version its last change replaced: a rollback, or a restore after a removal. */
+function UndoDialog({
   promptId,
   entry,
   target,
@@ -204,43 +260,33 @@ function RollbackDialog({
 }) {
   const setEnvironment = useSetEnvironment(promptId);
   const toast = useToast();
+  const restore = entry.action === "remove";
   const confirm = async () => {
     try {
       await setEnvironment.mutateAsync({ environment: entry.environment, versionId: target.id });
-      toast(`Rolled ${entry.environment} back to ${versionLabel(target)}`);
+      toast(restore ? `Restored ${entry.environment} at ${versionLabel(target)}` : `Rolled ${entry.environment} back to ${versionLabel(target)}`);
       onClose();
     } catch {
-      // Shown below.
+      // Shown in the dialog.
     }
   };
   return (
-    <Dialog
-      open
+    <ConfirmDialog
+      title={restore ? `Restore ${entry.environment}?` : `Roll back ${entry.environment}?`}
+      confirmLabel={restore ? `Restore at ${versionLabel(target)}` : `Roll back to ${versionLabel(target)}`}
+      pendingLabel={restore ? "Restoring…" : "Rolling back…"}
+      pending={setEnvironment.isPending}
+      error={setEnvironment.error}
+      onConfirm={() => void confirm()}
       onClose={onClose}
-      title={`Roll back ${entry.environment}?`}
-      footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-primary" onClick={() => void confirm()} disabled={setEnvironment.isPending}>
-            {setEnvironment.isPending ? "Rolling back…" : `Roll back to ${versionLabel(target)}`}
-          </button>
-        </>
-      }
     >
       <p>
         <strong>{entry.environment}</strong> {currentVersion ? <>serves {versionLabel(currentVersion)} now</> : <>serves no version now</>}. It will
         serve <strong>{versionLabel(target)}</strong>
         {target.commitMessage ? <> (“{target.commitMessage}”)</> : null} again, at once, for every application that reads it.
       </p>
-      <p className="muted small">The rollback is recorded in the history like any other deployment.</p>
-      {setEnvironment.error && (
-        <p className="field-error" role="alert">
-          {describeError(setEnvironment.error).message}
-        </p>
-      )}
-    </Dialog>
+      <p className="muted small">It is recorded in the history like any other change.</p>
+    </ConfirmDialog>
   );
 }
 
@@ -265,34 +311,24 @@ function RemoveDialog({
       toast(`Removed ${environment}`);
       onClose();
     } catch {
-      // Shown below.
+      // Shown in the dialog.
     }
   };
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <ConfirmDialog
       title={`Remove ${environment}?`}
-      footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-danger" onClick={() => void confirm()} disabled={remove.isPending}>
-            {remove.isPending ? "Removing…" : `Remove ${environment}`}
-          </button>
-        </>
-      }
+      confirmLabel={`Remove ${environment}`}
+      pendingLabel="Removing…"
+      danger
+      pending={remove.isPending}
+      error={remove.error}
+      onConfirm={() => void confirm()}
+      onClose={onClose}
     >
       <p>
         <strong>{environment}</strong> points at {version ? versionLabel(version) : "a version"} now. Applications that ask for {environment} will get
         a 404 until it is deployed again. The version itself stays.
       </p>
-      {remove.error && (
-        <p className="field-error" role="alert">
-          {describeError(remove.error).message}
-        </p>
-      )}
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -1,18 +1,55 @@
 /**
- * Try a version: a form generated from its variables, the request it compiles to (live, with the same
- * engine as the gateway), and a Run that sends it through the gateway as an application would.
+ * Try a version: a form generated from its variables, per-run overrides of model, temperature and max
+ * tokens, the request it compiles to (live, with the same engine as the gateway), a Run that sends it
+ * through the gateway as an application would and shows the answer as it streams, and the same call as
+ * code (TypeScript and Python `openai` SDKs, curl).
  */
-import type { TInputError, TPromptBody, TPromptVersion, TTemplateVariable } from "@promptreg/contracts";
+import type { TPromptBody, TPromptVersion, TTemplateVariable } from "@promptreg/contracts";
 import { compilePrompt } from "@promptreg/template";
-import { useMutation } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
-import { runThroughGateway, type GatewayResult } from "../api/gateway";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { runThroughGateway, type GatewayResult, type RunOverrides } from "../api/gateway";
 import { useEnvironments, useExpandedBody, useVersions, useVersionWithBody } from "../api/queries";
-import { EmptyState, ErrorState, Kbd, Loading } from "../components/ui";
-import { initialValues, toInputs, type InputValues } from "../lib/inputs";
+import { CopyButton, EmptyState, ErrorState, Kbd, Loading } from "../components/ui";
+import { initialValues, inputProblems, toInputs, type InputValues } from "../lib/inputs";
+import { tabRoute } from "../lib/routes";
+import { SNIPPET_LANGUAGES, snippetFor, type SnippetLanguage } from "../lib/snippets";
 import { byNumberDesc, versionOptionLabel } from "../lib/versions";
+import type { PromptTabDefinition } from "../navigation";
 import { navigate } from "../router";
 import { useSession } from "../session";
+
+export const playgroundTab: PromptTabDefinition = {
+  id: "playground",
+  label: "Playground",
+  component: ({ prompt, params }) => <PlaygroundTab promptId={prompt.id} versionId={params["version"] ?? ""} />,
+};
+
+/** The override fields as typed (empty: the version's own value). */
+export interface OverrideDraft {
+  model: string;
+  temperature: string;
+  maxTokens: string;
+}
+
+const NO_OVERRIDES: OverrideDraft = { model: "", temperature: "", maxTokens: "" };
+
+/** The overrides to send, and what is wrong with the fields that cannot be sent. */
+export function readOverrides(draft: OverrideDraft): { overrides: RunOverrides; problems: Map<string, string> } {
+  const overrides: RunOverrides = {};
+  const problems = new Map<string, string>();
+  if (draft.model.trim() !== "") overrides.model = draft.model.trim();
+  if (draft.temperature.trim() !== "") {
+    const value = Number(draft.temperature);
+    if (!Number.isFinite(value) || value < 0 || value > 2) problems.set("temperature", "Temperature is a number from 0 to 2.");
+    else overrides.temperature = value;
+  }
+  if (draft.maxTokens.trim() !== "") {
+    const value = Number(draft.maxTokens);
+    if (!Number.isInteger(value) || value <= 0) problems.set("maxTokens", "Max tokens is a whole number above 0.");
+    else overrides.max_tokens = value;
+  }
+  return { overrides, problems };
+}
 
 export function PlaygroundTab({ promptId, versionId }: { promptId: string; versionId: string }) {
   const versions = useVersions(promptId);
@@ -21,8 +58,9 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
   const production = environments.data?.find((p) => p.environment === "production")?.versionId;
   const selectedId = versionId || production || sorted[0]?.id || "";
   const version = useVersionWithBody(selectedId || undefined);
-  // Kept here, above the per-version runner, so switching versions keeps what was typed for shared variables.
+  // Kept here, above the per-version runner, so switching versions keeps what was typed.
   const [values, setValues] = useState<InputValues>({});
+  const [overrides, setOverrides] = useState<OverrideDraft>(NO_OVERRIDES);
 
   if (versions.isPending || (environments.isPending && !versionId)) return <Loading label="Loading versions…" />;
   if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
@@ -34,11 +72,7 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
         <label htmlFor="playground-version" className="field-label">
           Version
         </label>
-        <select
-          id="playground-version"
-          value={selectedId}
-          onChange={(event) => navigate({ name: "prompt", promptId, tab: "playground", versionId: event.target.value }, { replace: true })}
-        >
+        <select id="playground-version" value={selectedId} onChange={(event) => navigate(tabRoute(promptId, "playground", { version: event.target.value }), { replace: true })}>
           {sorted.map((v) => (
             <option key={v.id} value={v.id} title={v.commitMessage || undefined}>
               {versionOptionLabel(v)}
@@ -59,6 +93,8 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
           version={version.data}
           values={values}
           onValue={(name, value) => setValues((previous) => ({ ...previous, [name]: value }))}
+          overrides={overrides}
+          onOverrides={setOverrides}
         />
       )}
     </div>
@@ -72,29 +108,49 @@ interface RunnerProps {
   version: Versioned;
   values: InputValues;
   onValue: (name: string, value: string | boolean) => void;
+  overrides: OverrideDraft;
+  onOverrides: (draft: OverrideDraft) => void;
 }
 
-function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
+interface RunState {
+  running: boolean;
+  text: string;
+  result: GatewayResult | null;
+}
+
+function Runner({ promptId, version, values: typed, onValue, overrides: overrideDraft, onOverrides }: RunnerProps) {
   const { apiKey } = useSession();
   const expanded = useExpandedBody(version);
   const values = useMemo(() => initialValues(version.variables, typed), [version.variables, typed]);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
-  const [model, setModel] = useState("");
+  const [stream, setStream] = useState(true);
+  const [run, setRun] = useState<RunState>({ running: false, text: "", result: null });
+  const abort = useRef<AbortController | null>(null);
   const inputs = useMemo(() => toInputs(version.variables, values), [version.variables, values]);
-  const compiled = useMemo(() => (expanded.data ? compilePrompt(expanded.data, { inputs }) : null), [expanded.data, inputs]);
-  const run = useMutation({
-    mutationFn: () => runThroughGateway({ apiKey, promptId, versionId: version.id, inputs, model }),
-  });
+  const { overrides, problems: overrideProblems } = useMemo(() => readOverrides(overrideDraft), [overrideDraft]);
+  const compiled = useMemo(() => (expanded.data ? compilePrompt(expanded.data, { inputs, ...overrides }) : null), [expanded.data, inputs, overrides]);
+  const problems = useMemo(() => inputProblems(version.variables, values, compiled?.errors ?? []), [version.variables, values, compiled]);
+  const blocked = problems.size > 0 || overrideProblems.size > 0 || !compiled;
+  // A run in flight is stopped when the runner goes (another version, another page).
+  useEffect(() => () => abort.current?.abort(), []);
 
-  const submit = () => {
+  const start = () => {
     setTouched(new Set(version.variables.map((v) => v.name)));
-    run.mutate();
+    if (blocked || run.running) return;
+    const controller = new AbortController();
+    abort.current = controller;
+    setRun({ running: true, text: "", result: null });
+    void runThroughGateway({ apiKey, promptId, versionId: version.id, inputs, overrides, stream, signal: controller.signal }, (text) =>
+      setRun((state) => ({ ...state, text })),
+    ).then((result) => {
+      if (abort.current === controller) abort.current = null;
+      setRun((state) => ({ running: false, text: result.ok ? (result.content ?? "") : state.text, result }));
+    });
   };
 
-  const liveErrors = new Map<string, string>();
-  for (const error of compiled?.errors ?? []) if (touched.has(error.variable) && !liveErrors.has(error.variable)) liveErrors.set(error.variable, error.message);
+  const problemsId = "run-problems";
   const gatewayErrors = new Map<string, string>();
-  if (run.data && !run.data.ok) for (const detail of run.data.details) gatewayErrors.set(detail.variable, detail.message);
+  if (run.result && !run.result.ok) for (const detail of run.result.details) gatewayErrors.set(detail.variable, detail.message);
 
   return (
     <div className="playground-grid">
@@ -106,12 +162,12 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            submit();
+            start();
           }}
           onKeyDown={(event) => {
             if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) {
               event.preventDefault();
-              submit();
+              start();
             }
           }}
         >
@@ -123,42 +179,81 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
                 key={variable.name}
                 variable={variable}
                 value={values[variable.name]}
-                error={gatewayErrors.get(variable.name) ?? liveErrors.get(variable.name)}
+                error={gatewayErrors.get(variable.name) ?? (touched.has(variable.name) ? problems.get(variable.name) : undefined)}
                 onChange={(value) => onValue(variable.name, value)}
                 onBlur={() => setTouched((set) => new Set([...set, variable.name]))}
               />
             ))
           )}
-          <div className="field">
-            <label htmlFor="playground-model" className="field-label">
-              Model <span className="muted small">(optional)</span>
-            </label>
-            <input
-              id="playground-model"
-              type="text"
-              className="mono"
-              value={model}
-              placeholder={version.body.model}
-              onChange={(event) => setModel(event.target.value)}
-              aria-describedby="playground-model-help"
-            />
-            <p id="playground-model-help" className="muted small">
-              Empty: the version&apos;s model. <span className="mono">model/provider</span> routes to a provider;
-              a comma-separated list is a fallback chain, e.g. <span className="mono">gpt-4o-mini/openai,claude-sonnet-4/anthropic</span>.
+          <details className="run-settings" open={overrideDraft.model !== "" || overrideDraft.temperature !== "" || overrideDraft.maxTokens !== "" || undefined}>
+            <summary>Run settings: model, temperature, max tokens</summary>
+            <p className="muted small">For this run only; empty fields use the version's own values. The version does not change.</p>
+            <p id="override-model-help" className="muted small">
+              <span className="mono">model/provider</span> routes to a provider; a comma-separated list is a fallback chain, e.g.{" "}
+              <span className="mono">gpt-4o-mini/openai,claude-sonnet-4/anthropic</span>.
             </p>
-          </div>
+            <div className="grid-3">
+              <OverrideField
+                label="Model"
+                placeholder={version.body.model}
+                value={overrideDraft.model}
+                describedBy="override-model-help"
+                onChange={(model) => onOverrides({ ...overrideDraft, model })}
+              />
+              <OverrideField
+                label="Temperature"
+                placeholder={version.body.temperature === undefined ? "default" : String(version.body.temperature)}
+                value={overrideDraft.temperature}
+                error={overrideProblems.get("temperature")}
+                inputMode="decimal"
+                onChange={(temperature) => onOverrides({ ...overrideDraft, temperature })}
+              />
+              <OverrideField
+                label="Max tokens"
+                placeholder={version.body.max_tokens === undefined ? "no limit" : String(version.body.max_tokens)}
+                value={overrideDraft.maxTokens}
+                error={overrideProblems.get("maxTokens")}
+                inputMode="numeric"
+                onChange={(maxTokens) => onOverrides({ ...overrideDraft, maxTokens })}
+              />
+            </div>
+          </details>
+          <label className="checkbox stream-toggle">
+            <input type="checkbox" checked={stream} onChange={(event) => setStream(event.target.checked)} />
+            Stream the answer
+          </label>
           <div className="run-row">
-            <button type="submit" className="btn btn-primary" disabled={run.isPending}>
-              {run.isPending ? "Running…" : "Run"}
-            </button>
+            {run.running ? (
+              <button type="button" className="btn btn-secondary" onClick={() => abort.current?.abort()}>
+                Stop
+              </button>
+            ) : (
+              <button type="submit" className="btn btn-primary" disabled={blocked} aria-describedby={blocked ? problemsId : undefined}>
+                Run
+              </button>
+            )}
             <span className="muted small">
               through the gateway<span className="run-hint"> · <Kbd>Ctrl</Kbd>+<Kbd>Enter</Kbd></span>
             </span>
           </div>
+          {blocked && (
+            <p id={problemsId} className="run-problems small" role="status">
+              {problems.size + overrideProblems.size === 0
+                ? "Compiling…"
+                : `Run is off until ${problems.size + overrideProblems.size === 1 ? "this is" : `these ${problems.size + overrideProblems.size} are`} fixed: ${[...problems.keys(), ...overrideProblems.keys()].join(", ")}.`}
+            </p>
+          )}
         </form>
       </section>
 
       <div className="playground-output">
+        <section className="panel" aria-labelledby="response-heading">
+          <h2 id="response-heading" className="panel-title">
+            Response
+          </h2>
+          <Answer run={run} />
+        </section>
+
         <section className="panel" aria-labelledby="compiled-heading">
           <h2 id="compiled-heading" className="panel-title">
             Compiled request
@@ -169,13 +264,19 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
             <Loading label="Compiling…" compact />
           ) : (
             <>
-              {compiled.errors.length > 0 ? (
+              {problems.size > 0 ? (
                 <div className="callout callout-warning">
                   <div className="callout-body">
                     <strong>
-                      {compiled.errors.length} problem{compiled.errors.length === 1 ? "" : "s"} before this can run
+                      {problems.size} problem{problems.size === 1 ? "" : "s"} before this can run
                     </strong>
-                    <InputErrorList errors={compiled.errors} />
+                    <ul className="input-errors">
+                      {[...problems].map(([name, message]) => (
+                        <li key={name}>
+                          <span className="mono">{name}</span>: {message}
+                        </li>
+                      ))}
+                    </ul>
                   </div>
                 </div>
               ) : (
@@ -186,31 +287,57 @@ function Runner({ promptId, version, values: typed, onValue }: RunnerProps) {
               <pre className="code-block code-scroll" tabIndex={0} aria-label="Compiled request body">
                 {JSON.stringify(compiled.body, null, 2)}
               </pre>
-              <details className="param-json">
-                <summary>Call it from your code</summary>
-                <pre className="code-block code-scroll" tabIndex={0}>
-                  {curlFor(promptId, version.id, inputs, model)}
-                </pre>
-              </details>
             </>
           )}
         </section>
 
-        <section className="panel" aria-labelledby="response-heading">
-          <h2 id="response-heading" className="panel-title">
-            Response
-          </h2>
-          <div aria-live="polite" aria-busy={run.isPending}>
-            {run.isPending ? (
-              <Loading label="Waiting for the model…" compact />
-            ) : run.data ? (
-              <GatewayAnswer result={run.data} />
-            ) : (
-              <p className="muted small">Fill in the inputs and press Run to see the model's answer.</p>
-            )}
-          </div>
-        </section>
+        <CodeSnippets promptId={promptId} versionId={version.id} inputs={inputs} overrides={overrides} />
       </div>
+    </div>
+  );
+}
+
+function OverrideField({
+  label,
+  placeholder,
+  value,
+  error,
+  inputMode,
+  describedBy,
+  onChange,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  error?: string | undefined;
+  inputMode?: "decimal" | "numeric";
+  describedBy?: string;
+  onChange: (value: string) => void;
+}) {
+  const id = `override-${label.toLowerCase().replace(/\s+/g, "-")}`;
+  const described = [describedBy, error ? `${id}-error` : undefined].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <input
+        id={id}
+        type="text"
+        inputMode={inputMode}
+        value={value}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+        onChange={(event) => onChange(event.target.value)}
+      />
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
     </div>
   );
 }
@@ -283,69 +410,121 @@ function InputField({
   );
 }
 
-function InputErrorList({ errors }: { errors: readonly TInputError[] }) {
-  return (
-    <ul className="input-errors">
-      {errors.map((error, index) => (
-        <li key={`${error.variable}-${index}`}>
-          <span className="mono">{error.variable}</span>: {error.message}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function GatewayAnswer({ result }: { result: GatewayResult }) {
-  if (!result.ok) {
+function Answer({ run }: { run: RunState }) {
+  const { running, text, result } = run;
+  if (!running && !result) return <p className="muted small">Fill in the inputs and press Run to see the model's answer.</p>;
+  if (result && !result.ok) {
     return (
       <div className="callout callout-error" role="alert">
         <div className="callout-body">
           <strong>
-            {result.status ? `The gateway answered ${result.status}` : "No answer"}
-            {result.code ? ` · ${result.code}` : ""}
+            {result.code === "stopped" ? "Stopped" : result.status ? `The gateway answered ${result.status}` : "No answer"}
+            {result.code && result.code !== "stopped" ? ` · ${result.code}` : ""}
             {result.provider ? ` · provider ${result.provider}` : ""}
           </strong>
           <p>{result.message}</p>
-          {result.details.length > 0 && <InputErrorList errors={result.details} />}
+          {result.details.length > 0 && (
+            <ul className="input-errors">
+              {result.details.map((detail, index) => (
+                <li key={`${detail.variable}-${index}`}>
+                  <span className="mono">{detail.variable}</span>: {detail.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {result.partial && <div className="answer-text answer-partial">{result.partial}</div>}
         </div>
       </div>
     );
   }
   return (
-    <div className="answer">
-      <p className="answer-meta small">
-        <span className="pill pill-ok">{result.status} OK</span>
-        <span className="muted">{Math.round(result.elapsedMs)} ms</span>
-        {result.promptVersion && <span className="muted">served v{result.promptVersion}</span>}
-        {result.provider && (
-          <span className="muted" data-testid="served-by">
-            by <span className="mono">{result.provider}</span>
-            {result.model ? (
-              <>
-                {" "}
-                · <span className="mono">{result.model}</span>
-              </>
-            ) : null}
-          </span>
-        )}
+    <div className="answer" aria-busy={running}>
+      <p className="answer-meta small" role="status">
+        {running ? (
+          <>
+            <span className="spinner" aria-hidden="true" /> <span className="muted">{text ? "Streaming…" : "Waiting for the model…"}</span>
+          </>
+        ) : result?.ok ? (
+          <>
+            <span className="pill pill-ok">{result.status} OK</span>
+            <span className="muted">{Math.round(result.elapsedMs)} ms</span>
+            {result.promptVersion && <span className="muted">served v{result.promptVersion}</span>}
+            {result.provider && (
+              <span className="muted" data-testid="served-by">
+                by <span className="mono">{result.provider}</span>
+                {result.model ? (
+                  <>
+                    {" "}
+                    · <span className="mono">{result.model}</span>
+                  </>
+                ) : null}
+              </span>
+            )}
+            <span className="muted">{result.streamed ? (result.stopped ? "stopped" : "streamed") : "one answer"}</span>
+            {result.finishReason && result.finishReason !== "stop" && <span className="pill">{result.finishReason}</span>}
+          </>
+        ) : null}
       </p>
-      {result.content !== null ? (
-        <div className="answer-text">{result.content}</div>
-      ) : (
+      {result?.ok && result.content === null ? (
         <p className="muted small">The model answered without text (tool calls only); see the raw response.</p>
+      ) : (
+        <div className="answer-text">{text}</div>
       )}
-      <details className="param-json">
-        <summary>Raw response</summary>
-        <pre className="code-block code-scroll" tabIndex={0}>
-          {typeof result.body === "string" ? result.body : JSON.stringify(result.body, null, 2)}
-        </pre>
-      </details>
+      {result?.ok && (
+        <details className="param-json">
+          <summary>Raw response{result.streamed ? " (the streamed chunks)" : ""}</summary>
+          <pre className="code-block code-scroll" tabIndex={0}>
+            {typeof result.body === "string" ? result.body : JSON.stringify(result.body, null, 2)}
+          </pre>
+        </details>
+      )}
     </div>
   );
 }
 
-function curlFor(promptId: string, versionId: string, inputs: Record<string, unknown>, model: string): string {
-  const origin = typeof window === "undefined" ? "" : window.location.origin;
-  const body = JSON.stringify({ prompt_id: promptId, version_id: versionId, ...(model.trim() ? { model: model.trim() } : {}), inputs }, null, 2);
-  return `curl ${origin}/v1/chat/completions \\\n  -H "Authorization: Bearer $PROMPTREG_API_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
+function CodeSnippets({ promptId, versionId, inputs, overrides }: { promptId: string; versionId: string; inputs: Record<string, unknown>; overrides: RunOverrides }) {
+  const [language, setLanguage] = useState<SnippetLanguage>("typescript");
+  const origin = typeof window === "undefined" ? "http://127.0.0.1:8787" : window.location.origin;
+  const code = snippetFor(language, { origin, promptId, versionId, inputs, overrides });
+  return (
+    <section className="panel" aria-labelledby="code-heading">
+      <div className="panel-head">
+        <h2 id="code-heading" className="panel-title">
+          Call it from your code
+        </h2>
+        <CopyButton text={code} label={`Copy the ${SNIPPET_LANGUAGES.find((l) => l.id === language)!.label} code`} />
+      </div>
+      <div className="segmented" role="tablist" aria-label="Language">
+        {SNIPPET_LANGUAGES.map((item) => (
+          <button
+            key={item.id}
+            type="button"
+            role="tab"
+            id={`snippet-tab-${item.id}`}
+            aria-selected={item.id === language}
+            aria-controls="snippet-panel"
+            tabIndex={item.id === language ? 0 : -1}
+            className="btn btn-sm"
+            onClick={() => setLanguage(item.id)}
+            onKeyDown={(event) => {
+              if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+              const index = SNIPPET_LANGUAGES.findIndex((l) => l.id === language);
+              const next = SNIPPET_LANGUAGES[(index + (event.key === "ArrowRight" ? 1 : SNIPPET_LANGUAGES.length - 1)) % SNIPPET_LANGUAGES.length]!;
+              setLanguage(next.id);
+              document.getElementById(`snippet-tab-${next.id}`)?.focus();
+            }}
+          >
+            {item.label}
+          </button>
+        ))}
+      </div>
+      <pre id="snippet-panel" role="tabpanel" aria-labelledby={`snippet-tab-${language}`} className="code-block code-scroll" tabIndex={0}>
+        {code}
+      </pre>
+      <p className="muted small panel-note">
+        Set <code>PROMPTREG_API_KEY</code> to an API key of this organization. The SDKs need <code>model</code> and <code>messages</code>: leave them
+        empty to use the version's.
+      </p>
+    </section>
+  );
 }

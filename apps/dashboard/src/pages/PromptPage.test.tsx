@@ -40,8 +40,8 @@ describe("the prompt's tabs", () => {
   it("keep showing the versions they have when a refresh of the list fails", async () => {
     const queryClient = testQueryClient();
     await cacheThenFail(queryClient, keys.prompt("p1"), prompt(), unreachable());
-    await cacheThenFail(queryClient, keys.versions("p1"), [version({ id: "v1", commitMessage: "First version." })], unreachable());
-    const html = renderScreen(<PromptPage route={{ name: "prompt", promptId: "p1", tab: "versions" }} />, queryClient);
+    await cacheThenFail(queryClient, keys.versionsPage("p1", 0), { items: [version({ id: "v1", commitMessage: "First version." })], total: 1 }, unreachable());
+    const html = renderScreen(<PromptPage route={{ name: "prompt", promptId: "p1", tab: "versions", params: {} }} />, queryClient);
     expect(html).toContain("First version.");
     expect(html).not.toContain("Could not load versions");
   });

@@ -1,40 +1,20 @@
-/** A prompt: its header (name, id, tags, where each environment points) and its tabs. */
-import type { TPrompt, TPromptVersion } from "@promptreg/contracts";
-import { useEffect, useRef, type ReactNode } from "react";
+/** A prompt: its header (name, id, tags, where each environment points, what can be done to it) and its tabs. */
+import type { TPrompt } from "@promptreg/contracts";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { statusOf } from "../api/errors";
+import { useDeletedElsewhere } from "../api/live";
 import { useEnvironments, usePrompt, useVersions } from "../api/queries";
-import { CopyButton, EmptyState, EnvBadges, ErrorState, Loading, RefreshFailed, SkeletonList, Tag } from "../components/ui";
-import { absoluteTime, byNumberDesc, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
-import type { PromptTab, Route } from "../lib/routes";
+import { DeletePromptDialog, RenameDialog, TagsDialog } from "../components/PromptDialogs";
+import { CopyButton, EmptyState, EnvBadges, ErrorState, Kbd, Loading, RefreshFailed, Tag } from "../components/ui";
+import { absoluteTime, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
+import { promptsRoute, tabRoute, type Route } from "../lib/routes";
 import { Link } from "../router";
-import { CompareTab } from "./CompareTab";
-import { DeploymentsTab } from "./DeploymentsTab";
-import { PlaygroundTab } from "./PlaygroundTab";
-
-const TABS: { tab: PromptTab; label: string }[] = [
-  { tab: "versions", label: "Versions" },
-  { tab: "compare", label: "Compare" },
-  { tab: "deployments", label: "Deployments" },
-  { tab: "playground", label: "Playground" },
-];
-
-function tabRoute(promptId: string, tab: PromptTab): Route {
-  switch (tab) {
-    case "versions":
-      return { name: "prompt", promptId, tab };
-    case "compare":
-      return { name: "prompt", promptId, tab, from: "", to: "" };
-    case "deployments":
-      return { name: "prompt", promptId, tab };
-    case "playground":
-      return { name: "prompt", promptId, tab, versionId: "" };
-  }
-}
+import { PROMPT_TABS } from "./tabs";
 
 interface PromptFrameProps {
   promptId: string;
   /** The open tab; none on a version's own pages. */
-  tab?: PromptTab;
+  tab?: string;
   /** Extra breadcrumb after the prompt's name (a version page). */
   crumb?: string;
   children: (prompt: TPrompt) => ReactNode;
@@ -45,28 +25,41 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   const prompt = usePrompt(promptId);
   const environments = useEnvironments(promptId);
   const versions = useVersions(promptId);
+  const deletedElsewhere = useDeletedElsewhere(promptId);
+  const [dialog, setDialog] = useState<"rename" | "tags" | "delete" | null>(null);
 
+  if (deletedElsewhere || (prompt.isError && statusOf(prompt.error) === 404)) {
+    return (
+      <div className="page">
+        <EmptyState
+          title={deletedElsewhere ? "This prompt was deleted" : "Prompt not found"}
+          icon="?"
+          action={
+            <Link to={promptsRoute()} className="btn btn-secondary">
+              Back to prompts
+            </Link>
+          }
+        >
+          {deletedElsewhere ? (
+            <>
+              <code>{prompt.data?.name ?? promptId}</code> was deleted while this page was open. Applications that read it get a 404.
+            </>
+          ) : (
+            <>
+              No prompt <code>{promptId}</code> exists in your organization. It may have been deleted.
+            </>
+          )}
+        </EmptyState>
+      </div>
+    );
+  }
   if (prompt.isPending) return <Loading label="Loading prompt…" />;
-  // Only a first load that failed replaces the page. A failed background refresh (the tab regains focus while
-  // the server is down) keeps what is shown, so an editor below keeps its draft, with a notice instead.
+  // Only a first load that failed replaces the page. A failed background refresh (the server went down
+  // meanwhile) keeps what is shown, so an editor below keeps its draft, with a notice instead.
   if (prompt.isError && prompt.data === undefined) {
     return (
       <div className="page">
-        {statusOf(prompt.error) === 404 ? (
-          <EmptyState
-            title="Prompt not found"
-            icon="?"
-            action={
-              <Link to={{ name: "prompts", search: "", tag: "", page: 0 }} className="btn btn-secondary">
-                Back to prompts
-              </Link>
-            }
-          >
-            No prompt <code>{promptId}</code> exists in your organization. It may have been deleted.
-          </EmptyState>
-        ) : (
-          <ErrorState title="Could not load this prompt" error={prompt.error} onRetry={() => void prompt.refetch()} />
-        )}
+        <ErrorState title="Could not load this prompt" error={prompt.error} onRetry={() => void prompt.refetch()} />
       </div>
     );
   }
@@ -80,11 +73,11 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
-        <Link to={{ name: "prompts", search: "", tag: "", page: 0 }}>Prompts</Link>
+        <Link to={promptsRoute()}>Prompts</Link>
         <span aria-hidden="true">/</span>
         {crumb ? (
           <>
-            <Link to={{ name: "prompt", promptId, tab: "versions" }}>{p.name}</Link>
+            <Link to={tabRoute(promptId)}>{p.name}</Link>
             <span aria-hidden="true">/</span>
             <span aria-current="page">{crumb}</span>
           </>
@@ -108,6 +101,17 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
                 Created {relativeTime(p.createdAt)}
               </time>
             </div>
+            <div className="prompt-actions">
+              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("rename")}>
+                Rename
+              </button>
+              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("tags")}>
+                Edit tags
+              </button>
+              <button type="button" className="btn btn-ghost btn-xs btn-danger-text" onClick={() => setDialog("delete")}>
+                Delete prompt
+              </button>
+            </div>
           </div>
           {pointers.length > 0 && (
             <dl className="env-summary" aria-label="Environments">
@@ -128,22 +132,32 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
         </header>
       )}
       {prompt.isError && <RefreshFailed what="this prompt" error={prompt.error} onRetry={() => void prompt.refetch()} />}
-      {tab && <Tabs promptId={promptId} tab={tab} />}
+      {tab !== undefined && <Tabs promptId={promptId} tab={tab} />}
       {children(p)}
+      {dialog === "rename" && <RenameDialog prompt={p} onClose={() => setDialog(null)} />}
+      {dialog === "tags" && <TagsDialog prompt={p} onClose={() => setDialog(null)} />}
+      {dialog === "delete" && <DeletePromptDialog prompt={p} environments={pointers.map((pointer) => pointer.environment)} onClose={() => setDialog(null)} />}
     </div>
   );
 }
 
-/** The prompt's sections; on a narrow screen the row scrolls, and the open tab is kept in view. */
-function Tabs({ promptId, tab }: { promptId: string; tab: PromptTab }) {
+/** The prompt's sections (see ./tabs); on a narrow screen the row scrolls, and the open tab is kept in view. */
+function Tabs({ promptId, tab }: { promptId: string; tab: string }) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     ref.current?.querySelector("[aria-current='page']")?.scrollIntoView({ block: "nearest", inline: "nearest" });
   }, [tab]);
   return (
     <nav className="tabs" aria-label="Prompt sections" ref={ref}>
-      {TABS.map((item) => (
-        <Link key={item.tab} to={tabRoute(promptId, item.tab)} className="tab" aria-current={item.tab === tab ? "page" : undefined}>
+      {PROMPT_TABS.map((item, index) => (
+        <Link
+          key={item.id}
+          to={tabRoute(promptId, item.id)}
+          className="tab"
+          aria-current={item.id === tab ? "page" : undefined}
+          aria-keyshortcuts={index < 9 ? String(index + 1) : undefined}
+          title={index < 9 ? `${item.label} (${index + 1})` : undefined}
+        >
           {item.label}
         </Link>
       ))}
@@ -152,80 +166,25 @@ function Tabs({ promptId, tab }: { promptId: string; tab: PromptTab }) {
 }
 
 export function PromptPage({ route }: { route: Extract<Route, { name: "prompt" }> }) {
-  return (
-    <PromptFrame promptId={route.promptId} tab={route.tab}>
-      {(prompt) => {
-        switch (route.tab) {
-          case "versions":
-            return <VersionsTab promptId={prompt.id} />;
-          case "compare":
-            return <CompareTab promptId={prompt.id} from={route.from} to={route.to} />;
-          case "deployments":
-            return <DeploymentsTab promptId={prompt.id} />;
-          case "playground":
-            return <PlaygroundTab promptId={prompt.id} versionId={route.versionId} />;
-        }
-      }}
-    </PromptFrame>
-  );
-}
-
-function VersionsTab({ promptId }: { promptId: string }) {
-  const versions = useVersions(promptId);
-  if (versions.isPending) return <SkeletonList label="Loading versions" />;
-  if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
-  if (versions.data.length === 0) {
-    return <EmptyState title="No versions">Every version of this prompt was deleted.</EmptyState>;
-  }
-  return <VersionList promptId={promptId} versions={versions.data} />;
-}
-
-function VersionList({ promptId, versions }: { promptId: string; versions: readonly TPromptVersion[] }) {
-  const sorted = [...versions].sort(byNumberDesc);
-  return (
-    <section aria-labelledby="versions-heading">
-      <div className="section-head">
-        <h2 id="versions-heading" className="section-title">
-          {versions.length} version{versions.length === 1 ? "" : "s"}
-        </h2>
-        {versions.length > 1 && (
-          <Link to={{ name: "prompt", promptId, tab: "compare", from: sorted[1]!.id, to: sorted[0]!.id }} className="btn btn-secondary btn-sm">
-            Compare latest two
-          </Link>
-        )}
+  const definition = PROMPT_TABS.find((item) => item.id === route.tab);
+  if (!definition) {
+    return (
+      <div className="page">
+        <EmptyState
+          title="No such section"
+          icon="?"
+          action={
+            <Link to={tabRoute(route.promptId)} className="btn btn-secondary">
+              Go to the prompt
+            </Link>
+          }
+        >
+          A prompt has no <code>{route.tab}</code> section. Its sections are {PROMPT_TABS.map((item) => item.label).join(", ")}; press <Kbd>?</Kbd> for
+          shortcuts.
+        </EmptyState>
       </div>
-      <ul className="card-list version-list">
-        {sorted.map((version) => (
-          <li key={version.id} className="card-row version-row">
-            <div className="version-row-number">
-              <Link to={{ name: "version", promptId, versionId: version.id }} className="version-label stretched" aria-label={`Version ${versionLabel(version)}: ${version.commitMessage || "no commit message"}`}>
-                {versionLabel(version)}
-              </Link>
-            </div>
-            <div className="version-row-main">
-              <span className={version.commitMessage ? "commit" : "commit muted"}>{version.commitMessage || "No commit message"}</span>
-              <span className="version-row-meta muted small">
-                <span className="mono">{version.model}</span>
-                <span aria-hidden="true">·</span>
-                <time dateTime={version.createdAt} title={absoluteTime(version.createdAt)}>
-                  {relativeTime(version.createdAt)}
-                </time>
-                {version.variables.length > 0 && (
-                  <>
-                    <span aria-hidden="true">·</span>
-                    <span>
-                      {version.variables.length} variable{version.variables.length === 1 ? "" : "s"}
-                    </span>
-                  </>
-                )}
-              </span>
-            </div>
-            <div className="version-row-envs">
-              <EnvBadges names={version.environments} />
-            </div>
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
+    );
+  }
+  const Tab = definition.component;
+  return <PromptFrame promptId={route.promptId} tab={route.tab}>{(prompt) => <Tab prompt={prompt} params={route.params} />}</PromptFrame>;
 }

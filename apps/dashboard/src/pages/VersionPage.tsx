@@ -7,7 +7,9 @@ import { DeployDialog } from "../components/DeployDialog";
 import { TemplateText } from "../components/TemplateText";
 import { CopyButton, EmptyState, EnvBadges, ErrorState, Loading } from "../components/ui";
 import { absoluteTime, byNumberDesc, relativeTime, versionLabel } from "../lib/versions";
-import { Link } from "../router";
+import { DeleteVersionDialog } from "../components/DeleteVersionDialog";
+import { tabRoute } from "../lib/routes";
+import { Link, navigate } from "../router";
 import { PromptFrame } from "./PromptPage";
 
 export function VersionPage({ promptId, versionId }: { promptId: string; versionId: string }) {
@@ -26,7 +28,7 @@ export function VersionPage({ promptId, versionId }: { promptId: string; version
               title="Version not found"
               icon="?"
               action={
-                <Link to={{ name: "prompt", promptId, tab: "versions" }} className="btn btn-secondary">
+                <Link to={tabRoute(promptId)} className="btn btn-secondary">
                   All versions
                 </Link>
               }
@@ -49,7 +51,7 @@ export function VersionPage({ promptId, versionId }: { promptId: string; version
 }
 
 function VersionDetail({ promptId, version, versions }: { promptId: string; version: TPromptVersion & { body: TPromptBody }; versions: readonly TPromptVersion[] }) {
-  const [deploying, setDeploying] = useState(false);
+  const [dialog, setDialog] = useState<"deploy" | "delete" | null>(null);
   const environments = useEnvironments(promptId);
   // The environments come from the versions list, which deployments refresh (the version itself is cached forever).
   const live = versions.find((v) => v.id === version.id) ?? version;
@@ -83,17 +85,20 @@ function VersionDetail({ promptId, version, versions }: { promptId: string; vers
           <Link to={{ name: "edit-version", promptId, versionId: version.id }} className="btn btn-primary">
             New version from {versionLabel(version)}
           </Link>
-          <button type="button" className="btn btn-secondary" onClick={() => setDeploying(true)}>
+          <button type="button" className="btn btn-secondary" onClick={() => setDialog("deploy")}>
             Deploy…
           </button>
           {previous && (
-            <Link to={{ name: "prompt", promptId, tab: "compare", from: previous.id, to: version.id }} className="btn btn-secondary">
+            <Link to={tabRoute(promptId, "compare", { from: previous.id, to: version.id })} className="btn btn-secondary">
               Compare with {versionLabel(previous)}
             </Link>
           )}
-          <Link to={{ name: "prompt", promptId, tab: "playground", versionId: version.id }} className="btn btn-secondary">
+          <Link to={tabRoute(promptId, "playground", { version: version.id })} className="btn btn-secondary">
             Playground
           </Link>
+          <button type="button" className="btn btn-ghost btn-danger-text" onClick={() => setDialog("delete")}>
+            Delete…
+          </button>
         </div>
       </header>
 
@@ -175,7 +180,7 @@ function VersionDetail({ promptId, version, versions }: { promptId: string; vers
                 <ul className="var-list">
                   {version.partials.map((partial) => (
                     <li key={`${partial.promptId}:${partial.messageIndex}:${partial.environment}`}>
-                      <Link to={{ name: "prompt", promptId: partial.promptId, tab: "versions" }} className="mono">
+                      <Link to={tabRoute(partial.promptId)} className="mono">
                         {partial.promptId}
                       </Link>
                       <span className="muted small">
@@ -189,8 +194,11 @@ function VersionDetail({ promptId, version, versions }: { promptId: string; vers
           </section>
         </aside>
       </div>
-      {deploying && (
-        <DeployDialog open onClose={() => setDeploying(false)} promptId={promptId} version={live} versions={versions} pointers={environments.data ?? []} />
+      {dialog === "deploy" && (
+        <DeployDialog open onClose={() => setDialog(null)} promptId={promptId} version={live} versions={versions} pointers={environments.data ?? []} />
+      )}
+      {dialog === "delete" && (
+        <DeleteVersionDialog promptId={promptId} version={live} onClose={() => setDialog(null)} onDeleted={() => navigate(tabRoute(promptId))} />
       )}
     </>
   );

@@ -28,13 +28,18 @@ export function createDeploymentsRepository(db: Db) {
         // One entry per revision of a pointer: the unique index is what serialises concurrent moves.
         // Also serves the history of one environment, newest first.
         { key: { orgId: 1, promptId: 1, environment: 1, revision: -1 }, name: "prompt_env_revision_unique", unique: true },
-        // History of all a prompt's environments, newest first (revision breaks ties within a millisecond).
-        { key: { orgId: 1, promptId: 1, at: -1, revision: -1 }, name: "prompt_at_revision" },
+        // History of all a prompt's environments, newest first, page by page: revision breaks ties within a
+        // millisecond, and _id those between environments at the same revision (a total order, so a page
+        // cursor never skips or repeats an entry).
+        { key: { orgId: 1, promptId: 1, at: -1, revision: -1, _id: -1 }, name: "prompt_at_revision_id" },
         // Replicas tail the history for entries newer than the last they saw (cache invalidation).
         { key: { at: 1 }, name: "at" },
         // Clients poll their organization's changes since a time (fallback of the change stream).
         { key: { orgId: 1, at: 1, _id: 1 }, name: "org_at_id" },
       ]);
+      // Replaced by prompt_at_revision_id (it had no _id, so no page cursor): dropped where an older
+      // release created it; absent everywhere else.
+      await collection.dropIndex("prompt_at_revision").catch(() => undefined);
     },
 
     /** Throws a duplicate-key error when the revision is taken: another move won it. */
@@ -48,10 +53,30 @@ export function createDeploymentsRepository(db: Db) {
       return collection.findOne({ orgId: scope.orgId, promptId, environment, revision });
     },
 
-    async history(scope: TenantScope, promptId: string, environment: string | undefined, limit: number): Promise<TDeployment[]> {
+    /**
+     * Newest first; with `after` (an entry of the same history), only the entries older than it in that
+     * order. One environment's entries are ordered by revision (unique per pointer); all of a prompt's by
+     * time, then revision, then `_id`.
+     */
+    async history(
+      scope: TenantScope,
+      promptId: string,
+      environment: string | undefined,
+      limit: number,
+      after?: DeploymentDoc,
+    ): Promise<TDeployment[]> {
       const filter: Filter<DeploymentDoc> = { orgId: scope.orgId, promptId };
-      if (environment) filter.environment = environment;
-      const sort: Sort = environment ? { revision: -1 } : { at: -1, revision: -1 };
+      if (environment) {
+        filter.environment = environment;
+        if (after) filter.revision = { $lt: after.revision };
+      } else if (after) {
+        filter.$or = [
+          { at: { $lt: after.at } },
+          { at: after.at, revision: { $lt: after.revision } },
+          { at: after.at, revision: after.revision, _id: { $lt: after._id } },
+        ];
+      }
+      const sort: Sort = environment ? { revision: -1 } : { at: -1, revision: -1, _id: -1 };
       const docs = await collection.find(filter).sort(sort).limit(limit).toArray();
       return docs.map(toDeployment);
     },

@@ -1,7 +1,9 @@
 // Stored document shapes. Dates are BSON dates; contract types (ISO strings, camelCase) are made from
 // these in the repositories' mappers, so nothing above the repository layer sees a raw document.
 import type { ObjectId } from "mongodb";
-import type { TApiKeyRole, TPromptPartialRef, TTemplateVariable } from "@promptreg/contracts";
+import type { TApiKeyRole, TPromptChangeEvent, TPromptPartialRef, TRegistryChangeEvent, TTemplateVariable } from "@promptreg/contracts";
+
+export type PromptChangeAction = TPromptChangeEvent["action"] | TRegistryChangeEvent["action"];
 
 export interface OrganizationDoc {
   _id: string;
@@ -33,6 +35,11 @@ export interface PromptDoc {
    */
   state: "pending" | "active";
   deletedAt: Date | null;
+  /**
+   * Its last change: a version created or hidden, a pointer moved, a rename, new tags (prompt lists sort
+   * by it). Absent on prompts stored before it existed, until their next change.
+   */
+  updatedAt?: Date;
   /** Creation counter of versions: orders versions created in the same millisecond. */
   versionSeq: number;
   /** Versions hidden by DELETE; version documents themselves are never modified. */
@@ -116,13 +123,16 @@ export interface DeploymentDoc {
   keyId: string | null;
 }
 
-/** One prompt deletion or version hide, for other replicas' caches; inserted, never changed. */
+/**
+ * One prompt deletion or version hide, for other replicas' caches, or a creation or edit, for other
+ * replicas' change streams (`event: registry`); inserted, never changed.
+ */
 export interface PromptChangeDoc {
   _id: ObjectId;
   orgId: string;
   promptId: string;
-  action: "prompt-deleted" | "version-hidden";
-  /** The hidden version; null for a deletion. */
+  action: PromptChangeAction;
+  /** The hidden or created version; null otherwise. */
   versionId: string | null;
   at: Date;
 }

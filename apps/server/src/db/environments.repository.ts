@@ -6,6 +6,13 @@ import { isDuplicateKeyError } from "./duplicate-key.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
 
+const toPointer = (doc: EnvironmentDoc, versionId: string): TEnvironmentPointer => ({
+  environment: doc.environment,
+  versionId,
+  updatedAt: doc.updatedAt.toISOString(),
+  revision: doc.revision,
+});
+
 export const environmentKey = (promptId: string, environment: string) => `${promptId}:${environment}`;
 
 /** A pointer as last materialised: revision 0 and no version when it was never set. */
@@ -26,7 +33,7 @@ export function createEnvironmentsRepository(db: Db) {
   async function get(scope: TenantScope, promptId: string, environment: string): Promise<TEnvironmentPointer | null> {
     const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
     if (!doc?.versionId) return null;
-    return { environment: doc.environment, versionId: doc.versionId, updatedAt: doc.updatedAt.toISOString() };
+    return toPointer(doc, doc.versionId);
   }
 
   return {
@@ -85,7 +92,7 @@ export function createEnvironmentsRepository(db: Db) {
         .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
         .sort({ environment: 1 })
         .toArray();
-      return docs.map((d) => ({ environment: d.environment, versionId: d.versionId!, updatedAt: d.updatedAt.toISOString() }));
+      return docs.map((d) => toPointer(d, d.versionId!));
     },
 
     async distinctInUse(scope: TenantScope): Promise<string[]> {

@@ -342,7 +342,9 @@ export function createVersionIndexRepository(db: Db, locks: DocumentLocks) {
       return locked(promptId, async () => {
         let recorded = false;
         const nextSeq = async () => {
-          const update = recorded ? { $inc: { versionSeq: 1 } } : { $inc: { versionSeq: 1 }, $push: { pendingVersions: pending } };
+          // The version's creation is the prompt's last change (set here, in the update it takes anyway).
+          const touched = { $inc: { versionSeq: 1 }, $set: { updatedAt: new Date() } };
+          const update = recorded ? touched : { ...touched, $push: { pendingVersions: pending } };
           const doc = await prompts.findOneAndUpdate({ _id: promptId }, update, { returnDocument: "after" });
           recorded = true;
           return doc && doc.orgId === scope.orgId && doc.state === "active" && doc.deletedAt === null ? doc.versionSeq : null;

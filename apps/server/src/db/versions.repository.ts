@@ -89,6 +89,12 @@ export function createVersionsRepository(db: Db) {
       return doc?.major ?? null;
     },
 
+    /** A version's number, by `_id` (its body left on the server). */
+    async numberOf(scope: TenantScope, versionId: string): Promise<{ major: number; minor: number } | null> {
+      const doc = await collection.findOne({ _id: versionId }, { projection: { orgId: 1, major: 1, minor: 1 } });
+      return doc && doc.orgId === scope.orgId ? { major: doc.major, minor: doc.minor } : null;
+    },
+
     async deleteOfAbandonedPrompt(scope: TenantScope, promptId: string): Promise<void> {
       await collection.deleteMany({ orgId: scope.orgId, promptId });
     },

@@ -1,7 +1,8 @@
-// Pushes changes to clients (the prompt manager's cache invalidation): a Server-Sent Events stream of the
-// caller's organization's deployments and prompt deletions, and a polling endpoint as its fallback.
-// Event payloads are the contracts' ZDeploymentEvent / ZPromptChangeEvent / ZStreamReadyEvent.
-import type { TDeploymentEvent, TPromptChangeEvent } from "@promptreg/contracts";
+// Pushes changes to clients (the prompt manager's cache invalidation, the dashboard's live screens): a
+// Server-Sent Events stream of the caller's organization's deployments, prompt deletions, creations and
+// edits, and a polling endpoint (deployments) as its fallback. Event payloads are the contracts'
+// ZDeploymentEvent / ZPromptChangeEvent / ZRegistryChangeEvent / ZStreamReadyEvent.
+import type { TDeploymentEvent, TPromptChangeEvent, TRegistryChangeEvent } from "@promptreg/contracts";
 import { Router, type Request, type Response } from "express";
 import { AppError } from "../errors.js";
 import type { RequestPipeline } from "../http/pipeline.js";
@@ -58,8 +59,15 @@ export function createDeploymentsRouter(services: Services, pipeline: RequestPip
     });
     const unsubscribePrompts = services.events.subscribePromptChanges((change) => {
       if (change.orgId !== scope.orgId) return;
-      const payload: TPromptChangeEvent = { promptId: change.promptId, action: change.action, versionId: change.versionId };
+      const payload: TPromptChangeEvent = { promptId: change.promptId, action: change.action as TPromptChangeEvent["action"], versionId: change.versionId };
       write("prompt", payload);
+    });
+    // Creations and edits as their own event, which clients that only cache resolutions (the prompt
+    // manager) never see.
+    const unsubscribeRegistry = services.events.subscribeRegistryChanges((change) => {
+      if (change.orgId !== scope.orgId) return;
+      const payload: TRegistryChangeEvent = { promptId: change.promptId, action: change.action as TRegistryChangeEvent["action"], versionId: change.versionId };
+      write("registry", payload);
     });
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
     heartbeat.unref();
@@ -73,6 +81,7 @@ export function createDeploymentsRouter(services: Services, pipeline: RequestPip
     req.on("close", () => {
       unsubscribe();
       unsubscribePrompts();
+      unsubscribeRegistry();
       offClose();
       offRevoked();
       clearInterval(heartbeat);

@@ -2,12 +2,13 @@ import {
   PRODUCTION_ENVIRONMENT,
   type TDeployment,
   type TDeploymentHistoryInput,
+  type TDeploymentHistoryPage,
   type TEnvironmentPointer,
   type TPromptRef,
   type TRemoveEnvironmentInput,
   type TSetEnvironmentInput,
 } from "@promptreg/contracts";
-import type { VersionDoc } from "../db/documents.js";
+import type { DeploymentDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
@@ -91,10 +92,34 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
           revision: entry.revision,
           at: change.at,
         });
+        // The prompt's last change, for lists sorted by it. The move itself is stored and announced: a
+        // failure here only leaves that date behind, and must not fail (and so repeat) the deployment.
+        await repos.prompts.touch(promptId, change.at).catch(() => undefined);
         return entry;
       }
       throw new AppError("CONFLICT", `too many concurrent changes of environment ${environment}; try again`);
     });
+  }
+
+  /**
+   * A page of a prompt's history, newest first, and the cursor of the next (null on the last page). A
+   * cursor that names no entry of this prompt's history (or of this environment's) is refused: reading
+   * from it would silently restart or skip.
+   */
+  async function historyPage(scope: RequestScope, input: TDeploymentHistoryInput): Promise<TDeploymentHistoryPage> {
+    await lookup.visiblePrompt(scope, input.promptId);
+    let after: DeploymentDoc | undefined;
+    if (input.cursor !== undefined) {
+      const entry = await repos.deployments.findById(scope, input.cursor);
+      if (!entry || entry.promptId !== input.promptId || (input.environment !== undefined && entry.environment !== input.environment)) {
+        throw new AppError("BAD_REQUEST", `cursor ${input.cursor} is not an entry of this history; start again without a cursor`);
+      }
+      after = entry;
+    }
+    // One more than asked says whether there is a next page without a count.
+    const entries = await repos.deployments.history(scope, input.promptId, input.environment, input.limit + 1, after);
+    const items = entries.slice(0, input.limit);
+    return { items, nextCursor: entries.length > input.limit ? items.at(-1)!.id : null };
   }
 
   return {
@@ -165,9 +190,10 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     },
 
     async history(scope: RequestScope, input: TDeploymentHistoryInput): Promise<TDeployment[]> {
-      await lookup.visiblePrompt(scope, input.promptId);
-      return repos.deployments.history(scope, input.promptId, input.environment, input.limit);
+      return (await historyPage(scope, input)).items;
     },
+
+    historyPage,
   };
 }
 export type EnvironmentsService = ReturnType<typeof createEnvironmentsService>;

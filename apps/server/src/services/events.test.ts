@@ -43,4 +43,17 @@ describe("DeploymentEvents", () => {
     expect(events.promptChangeDelivered("a")).toBe(true);
     expect(events.promptChangeDelivered("c")).toBe(false);
   });
+
+  it("keeps creations and edits from the caches' listeners: they go to registry listeners only", () => {
+    const events = new DeploymentEvents();
+    const caches: string[] = [];
+    const screens: string[] = [];
+    events.subscribePromptChanges((c) => caches.push(c.action));
+    events.subscribeRegistryChanges((c) => screens.push(c.action));
+    events.publishPromptChange({ ...promptChange("a"), action: "version-created" });
+    events.publishPromptChange({ ...promptChange("b"), action: "prompt-updated", versionId: null });
+    events.publishPromptChange({ ...promptChange("c"), action: "prompt-deleted", versionId: null });
+    expect(caches).toEqual(["prompt-deleted"]);
+    expect(screens).toEqual(["version-created", "prompt-updated"]);
+  });
 });

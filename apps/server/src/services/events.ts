@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import type { PromptChangeAction } from "../db/documents.js";
 
 /** A change of an environment pointer, published after it is stored (local cache invalidation). */
 export interface DeploymentChange {
@@ -14,13 +15,16 @@ export interface DeploymentChange {
 
 export type DeploymentListener = (change: DeploymentChange) => void;
 
-/** A prompt was deleted or one of its versions hidden: what it resolves to may have changed. */
+/**
+ * A prompt was deleted or one of its versions hidden (what it resolves to may have changed), or, for
+ * screens that list them, a prompt was created, renamed or retagged, or a version created.
+ */
 export interface PromptChange {
   /** The prompt change record's id: lets a replica tell changes it already published. */
   changeId: string;
   orgId: string;
   promptId: string;
-  action: "prompt-deleted" | "version-hidden";
+  action: PromptChangeAction;
   versionId: string | null;
 }
 
@@ -48,6 +52,7 @@ export class DeploymentEvents {
    */
   readonly #delivered = new LRUCache<string, true>({ max: 50_000 });
   readonly #promptListeners = new Set<(change: PromptChange) => void>();
+  readonly #registryListeners = new Set<(change: PromptChange) => void>();
   /** Prompt change ids already delivered, for the same reason as #delivered. */
   readonly #deliveredPromptChanges = new LRUCache<string, true>({ max: 50_000 });
 
@@ -67,15 +72,27 @@ export class DeploymentEvents {
     return this.#delivered.has(deploymentId);
   }
 
+  /** Deletions and version hides: what caches of resolved prompts act on. */
   subscribePromptChanges(listener: (change: PromptChange) => void): () => void {
     this.#promptListeners.add(listener);
     return () => this.#promptListeners.delete(listener);
   }
 
+  /**
+   * Creations and edits (prompt created, renamed or retagged, version created): for change streams only.
+   * Kept from the caches' listeners, which would otherwise drop a prompt's cached resolutions on every
+   * replica whenever a version of it is created.
+   */
+  subscribeRegistryChanges(listener: (change: PromptChange) => void): () => void {
+    this.#registryListeners.add(listener);
+    return () => this.#registryListeners.delete(listener);
+  }
+
   publishPromptChange(change: PromptChange): void {
     if (this.#deliveredPromptChanges.has(change.changeId)) return;
     this.#deliveredPromptChanges.set(change.changeId, true);
-    for (const listener of this.#promptListeners) listener(change);
+    const invalidating = change.action === "prompt-deleted" || change.action === "version-hidden";
+    for (const listener of invalidating ? this.#promptListeners : this.#registryListeners) listener(change);
   }
 
   /** Whether this prompt change was delivered already (the feed skips those without a second look). */

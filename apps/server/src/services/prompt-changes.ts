@@ -3,7 +3,7 @@ import type { Repositories, TenantScope } from "../db/index.js";
 import type { DeploymentEvents, PromptChange } from "./events.js";
 
 /**
- * Announces a prompt deletion or version hide once it is stored: a record in the prompt_changes log and
+ * Announces a prompt deletion or version hide (or a creation or edit, for live screens) once it is stored: a record in the prompt_changes log and
  * a tick of the deployment clock bring it to other replicas' feeds within one poll; publishing it here
  * drops this replica's cached copies at once. Call it after every write of the change, so a replica that
  * reloads on seeing the record reads the changed state. Never throws.

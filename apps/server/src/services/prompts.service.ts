@@ -4,13 +4,17 @@ import {
   type TCreatePromptOutput,
   type TListPromptsInput,
   type TListPromptsOutput,
+  type TListPromptSummariesInput,
+  type TListPromptSummariesOutput,
+  type TPromptSummary,
+  type TVersionNumberRef,
   type TPrompt,
   type TRenamePromptInput,
   type TSetTagsInput,
 } from "@promptreg/contracts";
 import type { DirtyPrompt, PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
-import { toPrompt } from "../db/prompts.repository.js";
+import { escapeRegExp, toPrompt } from "../db/prompts.repository.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
@@ -22,12 +26,10 @@ import { analyzeBodyForStorage } from "./template-analysis.js";
 import { toPromptVersion } from "../db/versions.repository.js";
 import type { VersionLookup } from "./version-lookup.js";
 
-/** Escapes text for a literal match inside a regular expression (search is text, not a pattern). */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 export const FIRST_COMMIT_MESSAGE = "First version.";
+
+/** A list query; `sort` defaults to newest first (REST callers know no other order). */
+type PromptListInput = Omit<TListPromptsInput, "sort"> & { sort?: TListPromptsInput["sort"] | undefined };
 
 /** Prompts whose creation has not finished after this long died half-way and are swept. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
@@ -54,6 +56,78 @@ export function createPromptsService(
     }
   }
 
+  /**
+   * A page of the organization's prompts, and how many match. Newest first and by name come from the prompt
+   * index (reads by `_id`: flat at any registry size, see prompt-index.repository.ts); by last change only
+   * the prompts themselves know (it moves with every version and deployment), so that order is a query.
+   * `search` is a case-insensitive substring of the name, or a prompt's whole id; `tags` any of the tags.
+   */
+  async function listPage(scope: RequestScope, input: PromptListInput): Promise<{ ids: string[]; entries: TPrompt[]; total: number }> {
+    const search = input.search?.trim() || undefined;
+    // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
+    const tagList = input.tags && input.tags.length > 0 ? normalizeTags(input.tags) : undefined;
+    const skip = input.page * input.pageSize;
+    if (input.sort === "updated") {
+      const { items, total } = await repos.prompts.list(scope, { search, tags: tagList, sort: "updated", skip, limit: input.pageSize });
+      return { ids: items.map((d) => d._id), entries: items.map(toPrompt), total };
+    }
+    const pattern = search ? new RegExp(escapeRegExp(search), "i") : undefined;
+    const tags = tagList && new Set(tagList);
+    const byName = input.sort === "name";
+    const matching = (await repos.promptIndex.all(scope))
+      .filter((p) => (!search || p.id === search || pattern!.test(p.name)) && (!tags || p.tags.some((t) => tags.has(t))))
+      .sort((a, b) =>
+        byName
+          ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+          : b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      );
+    const page = matching.slice(skip, skip + input.pageSize);
+    return { ids: page.map((p) => p.id), entries: page.map((p) => ({ id: p.id, name: p.name, tags: p.tags, createdAt: p.createdAt.toISOString() })), total: matching.length };
+  }
+
+  /**
+   * What a prompt list shows of one prompt: its version count and newest version (from the version index),
+   * its pointers and the numbers of the versions they name (all reads by `_id`).
+   */
+  async function summarize(scope: RequestScope, doc: PromptDoc): Promise<TPromptSummary> {
+    const [{ count }, [newest], pointers] = await Promise.all([
+      repos.versionIndex.totals(scope, doc),
+      repos.versionIndex.list(scope, doc, { skip: 0, limit: 1 }),
+      lookup.pointersOf(scope, doc),
+    ]);
+    const numbers = new Map<string, TVersionNumberRef>();
+    if (newest) numbers.set(newest.id, { id: newest.id, majorVersion: newest.major, minorVersion: newest.minor });
+    await Promise.all(
+      [...new Set(pointers.map((p) => p.versionId))]
+        .filter((id) => !numbers.has(id))
+        .map(async (id) => {
+          const number = await repos.versions.numberOf(scope, id);
+          if (number) numbers.set(id, { id, majorVersion: number.major, minorVersion: number.minor });
+        }),
+    );
+    const environments = pointers
+      .filter((p) => numbers.has(p.versionId))
+      .sort((a, b) => Number(b.environment === PRODUCTION_ENVIRONMENT) - Number(a.environment === PRODUCTION_ENVIRONMENT) || a.environment.localeCompare(b.environment))
+      .map((p) => ({ environment: p.environment, version: numbers.get(p.versionId)! }));
+    // Prompts stored before updatedAt existed: the latest of what is known of them.
+    const known = [doc.createdAt.getTime(), newest?.createdAt.getTime() ?? 0, ...pointers.map((p) => Date.parse(p.updatedAt))];
+    const updatedAt = doc.updatedAt ?? new Date(Math.max(...known));
+    return {
+      ...toPrompt(doc),
+      updatedAt: updatedAt.toISOString(),
+      versionCount: count,
+      latestVersion: newest ? {
+        id: newest.id,
+        majorVersion: newest.major,
+        minorVersion: newest.minor,
+        commitMessage: newest.commitMessage,
+        model: newest.model,
+        createdAt: newest.createdAt.toISOString(),
+      } : null,
+      environments,
+    };
+  }
+
   return {
     /**
      * Creates the prompt, its version 1.0 and the production pointer. Without transactions, the prompt is
@@ -71,6 +145,7 @@ export function createPromptsService(
           name: input.name,
           tags: normalizeTags(input.tags ?? []),
           createdAt: now,
+          updatedAt: now,
           state: "pending",
           deletedAt: null,
           versionSeq: 1,
@@ -114,21 +189,30 @@ export function createPromptsService(
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
         throw error;
       }
+      await announcePromptChange(repos, events, scope, { promptId: prompt._id, action: "prompt-created", versionId: null });
       return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
     },
 
-    /** Newest first; `search` is a case-insensitive substring of the name, `tags` any of the tags. */
-    async list(scope: RequestScope, input: TListPromptsInput): Promise<TListPromptsOutput> {
-      const search = input.search?.trim();
-      const pattern = search ? new RegExp(escapeRegExp(search), "i") : undefined;
-      // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
-      const tags = input.tags && input.tags.length > 0 ? new Set(normalizeTags(input.tags)) : undefined;
-      const matching = (await repos.promptIndex.all(scope))
-        .filter((p) => (!pattern || pattern.test(p.name)) && (!tags || p.tags.some((t) => tags.has(t))))
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      const skip = input.page * input.pageSize;
-      const items = matching.slice(skip, skip + input.pageSize).map((p) => ({ id: p.id, name: p.name, tags: p.tags, createdAt: p.createdAt.toISOString() }));
-      return { items, total: matching.length, page: input.page, pageSize: input.pageSize };
+    /** A page of prompts; see listPage for the orders and filters. */
+    async list(scope: RequestScope, input: PromptListInput): Promise<TListPromptsOutput> {
+      const { entries, total } = await listPage(scope, input);
+      return { items: entries, total, page: input.page, pageSize: input.pageSize };
+    },
+
+    /** A page of prompts, each with its newest version, version count, environments and last change. */
+    async listSummaries(scope: RequestScope, input: TListPromptSummariesInput): Promise<TListPromptSummariesOutput> {
+      const { ids, total } = await listPage(scope, input);
+      // By `_id`; a prompt deleted since the page was read is left out.
+      const docs = await Promise.all(
+        ids.map((id) =>
+          lookup.visiblePrompt(scope, id).catch((error: unknown) => {
+            if (error instanceof AppError && error.code === "NOT_FOUND") return null;
+            throw error;
+          }),
+        ),
+      );
+      const items = await Promise.all(docs.filter((d): d is PromptDoc => d !== null).map((doc) => summarize(scope, doc)));
+      return { items, total, page: input.page, pageSize: input.pageSize };
     },
 
     async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
@@ -137,11 +221,13 @@ export function createPromptsService(
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
       if (!(await listedChange(scope, input.promptId, () => repos.prompts.rename(scope, input.promptId, input.name)))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
       const tags = normalizeTags(input.tags);
       if (!(await listedChange(scope, input.promptId, () => repos.prompts.setTags(scope, input.promptId, tags)))) throw notFound(`prompt ${input.promptId}`);
+      await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
       return tags;
     },
 

@@ -128,6 +128,7 @@ export function createVersionsService(
         throw error;
       }
     }
+    await announcePromptChange(repos, events, scope, { promptId: doc.promptId, action: "version-created", versionId: doc._id });
     return doc;
   }
 

@@ -1,6 +1,7 @@
 import {
   ZDeployment,
   ZDeploymentHistoryInput,
+  ZDeploymentHistoryPage,
   ZEnvironmentPointer,
   ZEnvironmentRef,
   ZPromptRef,
@@ -40,4 +41,9 @@ export const environmentsRouter = router({
     .input(ZDeploymentHistoryInput)
     .output(z.array(ZDeployment))
     .query(({ ctx, input }) => ctx.services.environments.history(ctx.scope, input)),
+  /** As `history`, with the cursor of the next page: for reading a long history whole. */
+  historyPage: authedProcedure
+    .input(ZDeploymentHistoryInput)
+    .output(ZDeploymentHistoryPage)
+    .query(({ ctx, input }) => ctx.services.environments.historyPage(ctx.scope, input)),
 });

@@ -4,6 +4,8 @@ import {
   ZCreatePromptOutput,
   ZListPromptsInput,
   ZListPromptsOutput,
+  ZListPromptSummariesInput,
+  ZListPromptSummariesOutput,
   ZPrompt,
   ZPromptRef,
   ZRenamePromptInput,
@@ -22,6 +24,11 @@ export const promptsRouter = router({
     .input(ZListPromptsInput)
     .output(ZListPromptsOutput)
     .query(({ ctx, input }) => ctx.services.prompts.list(ctx.scope, input)),
+  /** As `list`, each prompt with its newest version, version count, environments and last change. */
+  listSummaries: authedProcedure
+    .input(ZListPromptSummariesInput)
+    .output(ZListPromptSummariesOutput)
+    .query(({ ctx, input }) => ctx.services.prompts.listSummaries(ctx.scope, input)),
   byId: authedProcedure
     .input(ZPromptRef)
     .output(ZPrompt)
