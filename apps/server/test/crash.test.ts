@@ -81,7 +81,10 @@ describe("crash in the middle of writes", () => {
       }
     };
     const burst = Promise.all(Array.from({ length: 8 }, (_, i) => worker(i)));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed once enough writes were acknowledged (not after a fixed time: a loaded machine acknowledges
+    // fewer per second), while the burst keeps writing.
+    const deadline = Date.now() + 60_000;
+    while (acknowledged.prompts.length + acknowledged.versions.length <= 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
     stop = true;
     await burst;
