@@ -8,7 +8,7 @@
  */
 import type { TPromptBody } from "@promptreg/contracts";
 import { HeliconePromptManager } from "@helicone/helpers";
-import { compilePrepared, compilePrompt, prepareTemplate } from "../src/index.js";
+import { analyzeTemplate, compilePrepared, compilePrompt, prepareTemplate } from "../src/index.js";
 
 type Request = { inputs: Record<string, unknown>; [k: string]: unknown };
 
@@ -161,6 +161,35 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of rows.slice(1)) console.log(line(row));
   if (sink === 42) console.log(""); // keeps results observable
+
+  // How analysis grows with the template: 10x the variables should cost ~10x (linear), not ~100x.
+  const scaling: string[][] = [["variables", "ms (best of 5)", "× 2,000 variables"]];
+  const wide = (n: number) => ({
+    model: "gpt-4o",
+    messages: Array.from({ length: n / 10 }, (_, m) => ({ role: "user", content: Array.from({ length: 10 }, (_, i) => `text {{hc:v${m * 10 + i}:string}}`).join(" ") })),
+  });
+  const best = (n: number) => {
+    const template = wide(n);
+    let ms = Infinity;
+    for (let run = 0; run < 5; run++) {
+      const start = performance.now();
+      sink ^= analyzeTemplate(template).variables.length;
+      ms = Math.min(ms, performance.now() - start);
+    }
+    return ms;
+  };
+  best(2_000); // warm-up
+  const base = best(2_000);
+  for (const n of [2_000, 20_000, 100_000]) {
+    const ms = n === 2_000 ? base : best(n);
+    scaling.push([n.toLocaleString("en-US"), fmt(ms, 2), fmt(ms / base, 1)]);
+  }
+  console.log("");
+  const sw = scaling[0]!.map((_, c) => Math.max(...scaling.map((row) => row[c]!.length)));
+  for (const [i, row] of scaling.entries()) {
+    console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(sw[c]!) : cell.padStart(sw[c]!))).join("  "));
+    if (i === 0) console.log(sw.map((w) => "-".repeat(w)).join("  "));
+  }
 }
 
 await main();

@@ -149,26 +149,15 @@ describe("analyzeTemplate: robustness", () => {
     expect(variables[0]!.locations[0]!.length).toBe(200_000);
   });
 
-  it("stays linear on a 10,000-variable template", () => {
-    const build = (n: number) =>
-      body(...Array.from({ length: n / 10 }, (_, m) => Array.from({ length: 10 }, (_, i) => `text {{hc:v${m * 10 + i}:string}}`).join(" ")));
-    // Best of several runs: timings of single runs are dominated by JIT warm-up and GC.
-    const time = (n: number) => {
-      const template = build(n);
-      let best = Infinity;
-      for (let run = 0; run < 5; run++) {
-        const start = performance.now();
-        const { variables } = analyzeTemplate(template);
-        best = Math.min(best, performance.now() - start);
-        expect(variables).toHaveLength(n);
-      }
-      return best;
-    };
-    time(2_000); // warm up
-    const small = time(2_000);
-    const large = time(20_000);
-    expect(time(10_000)).toBeLessThan(500);
-    // 10x the input: linear is ~10x, quadratic 100x. Generous bound: CI machines are noisy.
-    expect(large / small, `2k: ${small.toFixed(2)} ms, 20k: ${large.toFixed(2)} ms`).toBeLessThan(40);
+  // How its time grows with the template (linear: 10x the variables, ~10x the time) is measured by
+  // bench/compile.bench.ts, not here: a timed assertion fails on a loaded machine, not on a regression.
+  it("analyses a 20,000-variable template: every variable found once, in order", () => {
+    const n = 20_000;
+    const template = body(...Array.from({ length: n / 10 }, (_, m) => Array.from({ length: 10 }, (_, i) => `text {{hc:v${m * 10 + i}:string}}`).join(" ")));
+    const { variables, errors } = analyzeTemplate(template);
+    expect(errors).toEqual([]);
+    expect(variables).toHaveLength(n);
+    expect(variables.map((v) => v.name)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+    expect(variables[n - 1]!.locations).toEqual([`/messages/${n / 10 - 1}/content`]);
   });
 });

@@ -11,6 +11,7 @@ import { runThroughGateway, type GatewayResult, type RunOverrides } from "../api
 import { useEnvironments, useExpandedBody, useVersions, useVersionWithBody } from "../api/queries";
 import { CopyButton, EmptyState, ErrorState, Kbd, Loading } from "../components/ui";
 import { initialValues, inputProblems, toInputs, type InputValues } from "../lib/inputs";
+import { valuesFromCapturedInputs } from "../lib/metrics-format";
 import { tabRoute } from "../lib/routes";
 import { SNIPPET_LANGUAGES, snippetFor, type SnippetLanguage } from "../lib/snippets";
 import { byNumberDesc, versionOptionLabel } from "../lib/versions";
@@ -21,7 +22,8 @@ import { useSession } from "../session";
 export const playgroundTab: PromptTabDefinition = {
   id: "playground",
   label: "Playground",
-  component: ({ prompt, params }) => <PlaygroundTab promptId={prompt.id} versionId={params["version"] ?? ""} />,
+  // `inputs`: a recorded call's captured inputs (JSON), from the Requests tab.
+  component: ({ prompt, params }) => <PlaygroundTab promptId={prompt.id} versionId={params["version"] ?? ""} inputs={params["inputs"]} />,
 };
 
 /** The override fields as typed (empty: the version's own value). */
@@ -51,7 +53,7 @@ export function readOverrides(draft: OverrideDraft): { overrides: RunOverrides; 
   return { overrides, problems };
 }
 
-export function PlaygroundTab({ promptId, versionId }: { promptId: string; versionId: string }) {
+export function PlaygroundTab({ promptId, versionId, inputs }: { promptId: string; versionId: string; inputs?: string | undefined }) {
   const versions = useVersions(promptId);
   const environments = useEnvironments(promptId);
   const sorted = useMemo(() => [...(versions.data ?? [])].sort(byNumberDesc), [versions.data]);
@@ -59,7 +61,7 @@ export function PlaygroundTab({ promptId, versionId }: { promptId: string; versi
   const selectedId = versionId || production || sorted[0]?.id || "";
   const version = useVersionWithBody(selectedId || undefined);
   // Kept here, above the per-version runner, so switching versions keeps what was typed.
-  const [values, setValues] = useState<InputValues>({});
+  const [values, setValues] = useState<InputValues>(() => valuesFromCapturedInputs(inputs));
   const [overrides, setOverrides] = useState<OverrideDraft>(NO_OVERRIDES);
 
   if (versions.isPending || (environments.isPending && !versionId)) return <Loading label="Loading versions…" />;

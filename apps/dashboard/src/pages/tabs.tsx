@@ -5,7 +5,9 @@
 import type { PromptTabDefinition } from "../navigation";
 import { compareTab } from "./CompareTab";
 import { deploymentsTab } from "./DeploymentsTab";
+import { metricsTab } from "./MetricsTab";
 import { playgroundTab } from "./PlaygroundTab";
+import { requestsTab } from "./RequestsTab";
 import { versionsTab } from "./VersionsTab";
 
-export const PROMPT_TABS: readonly PromptTabDefinition[] = [versionsTab, compareTab, deploymentsTab, playgroundTab];
+export const PROMPT_TABS: readonly PromptTabDefinition[] = [versionsTab, compareTab, deploymentsTab, playgroundTab, metricsTab, requestsTab];
