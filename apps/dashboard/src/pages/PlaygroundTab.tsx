@@ -223,7 +223,7 @@ function Runner({ promptId, version, values: typed, onValue, overrides: override
             {run.running ? (
               <button
                 type="button"
-                className="btn btn-secondary"
+                className="btn btn-secondary run-button"
                 onClick={(event) => {
                   // Stop and Run are one button (focus stays on it), and a stopped stream settles in a
                   // microtask, before the click's default action: by then the button is Run again, a
@@ -235,7 +235,7 @@ function Runner({ promptId, version, values: typed, onValue, overrides: override
                 Stop
               </button>
             ) : (
-              <button type="submit" className="btn btn-primary" disabled={blocked} aria-describedby={blocked ? problemsId : undefined}>
+              <button type="submit" className="btn btn-primary run-button" disabled={blocked} aria-describedby={blocked ? problemsId : undefined}>
                 Run
               </button>
             )}
