@@ -1,5 +1,6 @@
 // Gateway soak: BENCH_SOAK_SECONDS (60) of closed-loop load at BENCH_SOAK_CONCURRENCY (16) through the gateway
-// (`prompt_id` + inputs: cached resolution, compile, forward to the fake upstream), sampling the server
+// (`prompt_id` + inputs: cached resolution, compile, forward to the fake upstream; every call recorded in the
+// request log, as by default), sampling the server
 // process every second: RSS from /proc/<pid>/status, V8 heap from the server's existing /metrics
 // (nodejs_heap_size_used_bytes), CPU time from /proc/<pid>/stat. Baseline in the same run: the fake upstream
 // called directly at the same concurrency for BENCH_SOAK_BASELINE_SECONDS (10).
@@ -77,6 +78,16 @@ try {
   await sample(t0);
   samples.sort((a, b) => a.t - b.t);
 
+  // Every answered call is in the request log once the recorder has flushed (a few seconds at most).
+  const answered = completed;
+  const drainDeadline = Date.now() + 60_000;
+  while ((await metricValue(stack.serverUrl, "promptreg_analytics_queue_depth")) > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 250));
+  const written = await metricValue(stack.serverUrl, "promptreg_analytics_records_written_total");
+  const droppedMatch = /^promptreg_analytics_records_dropped_total\{reason="queue_full"\} (\S+)$/m.exec(await (await fetch(`${stack.serverUrl}/metrics`)).text());
+  const dropped = droppedMatch ? Number(droppedMatch[1]) : 0;
+  const metricsAnswer = (await (await fetch(`${stack.serverUrl}/v1/prompt-2025/query/metrics`, { method: "POST", headers: auth, body: JSON.stringify({ promptId: data.id }) })).json()) as { data: Array<{ requests: number }> };
+  const inMetrics = metricsAnswer.data.reduce((n, row) => n + row.requests, 0);
+
   // Per-10 s windows: throughput and memory, to see drift.
   const windows: string[][] = [];
   for (let from = 0; from < soakSeconds; from += 10) {
@@ -150,6 +161,11 @@ try {
           `flat memory after ${WARMUP_EXCLUDED_S} s: heap-used troughs grow < ${HEAP_TROUGH_TOLERANCE_MB} MB (last third vs middle third), RSS of the last third within ${Math.round((RSS_HIGH_TOLERANCE - 1) * 100)}% of the highest before`,
           `heap trough ${heapKnown ? `${troughGrowth >= 0 ? "+" : ""}${mb(troughGrowth)} MB` : "n/a (no /metrics)"}, RSS high ${ratio(rssHighRatio)}, RSS slope ${(rssSlope / 1024 / 1024).toFixed(1)} MB/min`,
           flat ? "met" : "MISSED",
+        ],
+        [
+          "every answered call recorded, none dropped",
+          `${int(answered)} answered; ${int(written)} records written, ${int(dropped)} dropped; per-version metrics count ${int(inMetrics)}`,
+          written === answered && inMetrics === answered && dropped === 0 ? "met" : "MISSED",
         ],
         [`added p50 < 1 ms at concurrency ${concurrency}`, `${ms(addedP50)} ms`, addedP50 < 1 ? "met" : "MISSED"],
         [`added p99 < 3 ms at concurrency ${concurrency}`, `${ms(addedP99)} ms`, addedP99 < 3 ? "met" : "MISSED"],

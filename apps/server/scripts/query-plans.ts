@@ -5,6 +5,7 @@
 // that a declared index covers the shape (equality fields first, then sort and range fields).
 import { randomBytes } from "node:crypto";
 import { MongoClient, type Document } from "mongodb";
+import { createBatchWriter } from "../src/analytics/writer.js";
 import { createRepositories, ensureIndexes } from "../src/db/index.js";
 import { createServices } from "../src/services/index.js";
 import type { RequestScope } from "../src/services/scope.js";
@@ -195,6 +196,25 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await services.auth.listKeys(scope);
     await services.auth.whoAmI(scope);
     await services.auth.revokeKey(scope, key.key.id);
+    // The request log and metrics: a recorded call written by the recorder's batch writer, then every query.
+    // (The retention sweeper lists the per-prompt heads with an unfiltered find: a background job over one
+    // small document per prompt with calls, not a query of the API, so it is not audited here.)
+    await services.analytics.setCaptureSettings(scope, { promptId: prompt.id, enabled: true, redactVariables: ["name"] });
+    await services.analytics.captureSettings(scope, { promptId: prompt.id });
+    const writer = createBatchWriter(repos.analytics, { recordRetentionMs: 86_400_000, rollupRetentionMs: 86_400_000 });
+    const calls = await services.analytics.prepare(scope.orgId, prompt.id, [
+      {
+        requestId: "audit-1", startedAt: Date.now(), orgId: scope.orgId, promptId: prompt.id, versionId: version.id, majorVersion: 1, minorVersion: 0,
+        environment: "production", status: 200, latencyMs: 10, upstreamLatencyMs: 9, ttftMs: null, stream: false, requestModel: "m", model: "m",
+        provider: "openai", providerType: "openai", providerUrl: null, inputTokens: 1, outputTokens: 1, cachedInputTokens: null, errorCode: null, finishReasons: null,
+        responseId: null, inputs: { name: "x" }, bodyBytes: 10, traceparent: null,
+      },
+    ]);
+    await writer.write({ orgId: scope.orgId, promptId: prompt.id, seq: 0, calls });
+    await services.analytics.metrics(scope, { promptId: prompt.id });
+    await services.analytics.series(scope, { promptId: prompt.id });
+    await services.analytics.requests(scope, { promptId: prompt.id, versionId: version.id, page: 0, pageSize: 10 });
+    await services.analytics.versionWindow(scope, { promptId: prompt.id, versionId: version.id, since: new Date(Date.now() - 3_600_000) });
     await services.prompts.sweepAbandoned(new Date(Date.now() + 3_600_000));
     await services.prompts.remove(scope, prompt.id);
     services.deploymentFeed.stop();

@@ -8,6 +8,7 @@ import { MAX_TRPC_BATCH_SIZE } from "@promptreg/contracts";
 import cors from "cors";
 import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
+import type { CallSink } from "./analytics/index.js";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, GATEWAY_ROUTE, type GatewayHandler } from "./gateway/chat-completions.js";
@@ -36,6 +37,8 @@ export interface AppDependencies {
   providers: ProviderRouter;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
+  /** Where the gateway records each prompt call (request log, metrics, traces); none: nothing is recorded. */
+  calls?: CallSink | undefined;
 }
 
 export const GATEWAY_PATH = GATEWAY_ROUTE;
@@ -69,7 +72,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, providers, observability }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, providers, observability, calls }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -91,6 +94,7 @@ export function createApp({ config, services, database, logger, providers, obser
   const gateway = createGatewayHandler(services, providers, logger, {
     pipeline,
     corsOrigins: config.corsOrigins,
+    calls,
   });
   app.locals["gateway"] = gateway;
   app.post(GATEWAY_PATH, (req, res) => gateway(req, res));

@@ -13,6 +13,27 @@ const booleanFlag = z
   .preprocess(emptyAsUndefined, z.enum(["true", "false", "1", "0"]).optional())
   .transform((v) => v === "true" || v === "1");
 
+/** A flag that is on unless set to false/0. */
+const onByDefault = z
+  .preprocess(emptyAsUndefined, z.enum(["true", "false", "1", "0"]).optional())
+  .transform((v) => v === undefined || v === "true" || v === "1");
+
+/** `key=value,key2=value2` (the OTLP exporters' header syntax, values URL-encoded). */
+const headerList = z
+  .preprocess(emptyAsUndefined, z.string().optional())
+  .transform((v, ctx) => {
+    const headers: Record<string, string> = {};
+    for (const pair of (v ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+      const at = pair.indexOf("=");
+      if (at <= 0) {
+        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of key=value" });
+        return z.NEVER;
+      }
+      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    }
+    return headers;
+  });
+
 const ZEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -52,6 +73,25 @@ const ZEnv = z.object({
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   PROMPTREG_VERSION_CACHE_MB: z.coerce.number().int().min(0).max(64 * 1024).default(256),
+  PROMPTREG_ANALYTICS: onByDefault,
+  PROMPTREG_ANALYTICS_QUEUE_LIMIT: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+  // At most 4 s, so that a call is counted within 5 s of its answer.
+  PROMPTREG_ANALYTICS_FLUSH_MS: z.coerce.number().int().min(50).max(4000).default(1000),
+  PROMPTREG_ANALYTICS_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  PROMPTREG_ANALYTICS_SHUTDOWN_MS: z.coerce.number().int().min(0).max(120_000).default(5000),
+  PROMPTREG_ANALYTICS_SWEEP_MS: z.coerce.number().int().min(1000).max(7 * 24 * 3600_000).default(3600_000),
+  PROMPTREG_REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  PROMPTREG_INPUT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(3650).optional()),
+  PROMPTREG_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  OTEL_EXPORTER_OTLP_HEADERS: headerList,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: headerList,
+  OTEL_SERVICE_NAME: z.string().min(1).default("promptreg"),
+}).superRefine((e, ctx) => {
+  if (e.PROMPTREG_ROLLUP_RETENTION_DAYS < e.PROMPTREG_REQUEST_RETENTION_DAYS) {
+    ctx.addIssue({ code: "custom", path: ["PROMPTREG_ROLLUP_RETENTION_DAYS"], message: "must be at least PROMPTREG_REQUEST_RETENTION_DAYS (metrics outlive the calls they count)" });
+  }
 });
 
 export type Config = Readonly<{
@@ -81,6 +121,30 @@ export type Config = Readonly<{
   /** The dashboard's production build, served at `/` when the directory exists. */
   dashboardDir: string;
   providers: ProvidersConfig;
+  analytics: Readonly<{
+    /** Record gateway calls (request log, metrics); off only to measure what recording costs. */
+    enabled: boolean;
+    /** Call records waiting to be written at most (the rest is dropped and counted). */
+    queueLimit: number;
+    flushIntervalMs: number;
+    /** A flush starts as soon as this many records wait. */
+    batchSize: number;
+    /** How long shutdown waits for the last records to be written. */
+    shutdownMs: number;
+    sweepIntervalMs: number;
+    recordRetentionDays: number;
+    inputRetentionDays: number;
+    rollupRetentionDays: number;
+  }>;
+  /** OpenTelemetry trace export (OTLP/HTTP); undefined when no endpoint is configured. */
+  otel:
+    | Readonly<{
+        /** Where spans are POSTed (`…/v1/traces`). */
+        tracesUrl: string;
+        headers: Readonly<Record<string, string>>;
+        serviceName: string;
+      }>
+    | undefined;
   cache: Readonly<{
     /** Safety net: a cached environment pointer is re-read at least this often. */
     pointerTtlMs: number;
@@ -239,12 +303,36 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ferretdbBin: e.FERRETDB_BIN,
     dashboardDir: e.PROMPTREG_DASHBOARD_DIR,
     providers,
+    analytics: Object.freeze({
+      enabled: e.PROMPTREG_ANALYTICS,
+      queueLimit: e.PROMPTREG_ANALYTICS_QUEUE_LIMIT,
+      flushIntervalMs: e.PROMPTREG_ANALYTICS_FLUSH_MS,
+      batchSize: e.PROMPTREG_ANALYTICS_BATCH_SIZE,
+      shutdownMs: e.PROMPTREG_ANALYTICS_SHUTDOWN_MS,
+      sweepIntervalMs: e.PROMPTREG_ANALYTICS_SWEEP_MS,
+      recordRetentionDays: e.PROMPTREG_REQUEST_RETENTION_DAYS,
+      inputRetentionDays: Math.min(e.PROMPTREG_INPUT_RETENTION_DAYS ?? e.PROMPTREG_REQUEST_RETENTION_DAYS, e.PROMPTREG_REQUEST_RETENTION_DAYS),
+      rollupRetentionDays: e.PROMPTREG_ROLLUP_RETENTION_DAYS,
+    }),
+    otel: otelConfig(e),
     cache: Object.freeze({
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,
       versionCacheSize: e.PROMPTREG_VERSION_CACHE_SIZE,
       versionCacheBytes: e.PROMPTREG_VERSION_CACHE_MB * 1024 * 1024,
     }),
+  });
+}
+
+/** OTLP/HTTP traces: the signal-specific endpoint as is, else `<endpoint>/v1/traces` (the OTLP spec's rule). */
+function otelConfig(e: z.infer<typeof ZEnv>): Config["otel"] {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined);
+  if (!tracesUrl) return undefined;
+  return Object.freeze({
+    tracesUrl,
+    headers: Object.freeze({ ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS }),
+    serviceName: e.OTEL_SERVICE_NAME,
   });
 }
 

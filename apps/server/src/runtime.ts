@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
+import { startAnalytics, type AnalyticsRuntime } from "./analytics/index.js";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
 import { createProviderRouter } from "./gateway/providers/router.js";
@@ -20,6 +21,8 @@ export interface RunningServer {
   database: DatabaseConnection;
   embeddedDb: EmbeddedDb | undefined;
   logger: Logger;
+  /** The call recorder and tracer (tests drain the recorder to read what it wrote). */
+  analytics: AnalyticsRuntime;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     logger.info({ dataDir: config.dataDir, uri }, "embedded FerretDB started");
   }
   let database: DatabaseConnection | undefined;
+  let analytics: AnalyticsRuntime | undefined;
   try {
     const metrics = createMetrics();
     database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
@@ -43,6 +47,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       signingSecret,
       bodyUrlTtlSeconds: config.bodyUrlTtlSeconds,
       ...config.cache,
+      analytics: config.analytics,
     });
     await services.auth.bootstrap();
     const swept = await services.prompts.sweepAbandoned();
@@ -53,7 +58,9 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const providers = createProviderRouter(config.providers, metrics.providerObserver);
     metrics.trackProviders(() => providers.stats());
     const observability = createObservability(logger, metrics);
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability }));
+    analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
+    const calls = analytics.sink;
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, calls }));
     answerClientErrorsAsJson(server);
     // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
     // and a dropped SYN costs the caller a 1-s retransmit).
@@ -62,6 +69,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     const db = database;
+    const running = analytics;
 
     return {
       url,
@@ -70,6 +78,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       database: db,
       embeddedDb,
       logger,
+      analytics: running,
       async close() {
         // Stop taking connections, let in-flight requests finish (bounded), then close the database.
         const closed = new Promise<void>((r) => server.close(() => r()));
@@ -79,12 +88,15 @@ export async function startServer(config: Config, logger = createLogger(config.l
         await closed;
         clearTimeout(timer);
         services.deploymentFeed.stop();
+        // In-flight calls are over: write their records (bounded) while the database is still there.
+        await running.close();
         await providers.close();
         await db.close();
         await embeddedDb?.stop();
       },
     };
   } catch (error) {
+    await analytics?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     await embeddedDb?.stop();
     throw error;

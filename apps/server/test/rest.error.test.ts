@@ -109,7 +109,7 @@ describe("unknown ids answer 404 whatever their form", () => {
   it("an unknown endpoint under /v1, /v2 or /trpc is a 404, even where a parameter pattern would take its words", async () => {
     // `DELETE /v1/prompt-2025/:promptId/:promptVersionId` must not make this a 405 inviting to delete "query".
     for (const [method, path] of [
-      ["POST", "/v1/prompt-2025/query/metrics"],
+      ["POST", "/v1/prompt-2025/query/nonsense"],
       ["POST", "/v1/prompt-2025/update/rollouts"],
       ["GET", "/v1/prompt-2025/query/versions/extra"],
       ["POST", "/v2/prompt-2025/query/versions"],

@@ -22,6 +22,11 @@ export {
 } from "./trpc.js";
 export {
   createRestClient,
+  type CaptureSettingsRequest,
+  type MetricsRequest,
+  type MetricsSeriesRequest,
+  type RequestsRequest,
+  type SetCaptureSettingsRequest,
   type CreateApiKeyRequest,
   type CreateOrganizationRequest,
   type CreatePromptData,

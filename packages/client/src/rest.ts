@@ -15,6 +15,15 @@ import type {
   ZCreateOrganizationInput,
 } from "@promptreg/contracts";
 import type {
+  TRestCaptureSettingsData,
+  TRestMetricsSeriesData,
+  TRestRequestRecord,
+  TRestVersionMetrics,
+  ZRestCaptureSettingsRequest,
+  ZRestMetricsRequest,
+  ZRestMetricsSeriesRequest,
+  ZRestRequestsRequest,
+  ZRestSetCaptureSettingsRequest,
   TRestPrompt,
   TRestPromptVersion,
   TRestPromptVersionWithBody,
@@ -71,6 +80,11 @@ export type SubversionRequest = In<typeof ZRestSubversionRequest>;
 export type SubversionData = Out<typeof ZRestSubversionData>;
 export type CreateApiKeyRequest = In<typeof ZCreateApiKeyInput>;
 export type CreateOrganizationRequest = In<typeof ZCreateOrganizationInput>;
+export type MetricsRequest = In<typeof ZRestMetricsRequest>;
+export type MetricsSeriesRequest = In<typeof ZRestMetricsSeriesRequest>;
+export type RequestsRequest = In<typeof ZRestRequestsRequest>;
+export type CaptureSettingsRequest = In<typeof ZRestCaptureSettingsRequest>;
+export type SetCaptureSettingsRequest = In<typeof ZRestSetCaptureSettingsRequest>;
 
 const P = "/v1/prompt-2025";
 const V2 = "/v2/prompt-2025";
@@ -141,6 +155,17 @@ export interface RestClient {
   /** `GET /v1/deployments?since=`: the organization's pointer changes since `since` (default: the last minute), oldest first. */
   deploymentsSince: (since?: Date | string) => Promise<TDeployment[]>;
 
+  /** `POST /v1/prompt-2025/query/metrics`: one row per version with calls in the window (default the last 24 h). */
+  queryMetrics: (request: MetricsRequest) => Promise<TRestVersionMetrics[]>;
+  /** `POST /v1/prompt-2025/query/metrics-series`: per-version metrics in minute, hour or day buckets. */
+  queryMetricsSeries: (request: MetricsSeriesRequest) => Promise<TRestMetricsSeriesData>;
+  /** `POST /v1/prompt-2025/query/requests`: the prompt's recorded gateway calls, newest first. */
+  queryRequests: (request: RequestsRequest) => Promise<TRestRequestRecord[]>;
+  /** `POST /v1/prompt-2025/query/capture-settings`: input capture of the organization, or of a prompt. */
+  captureSettings: (request?: CaptureSettingsRequest) => Promise<TRestCaptureSettingsData>;
+  /** `POST /v1/prompt-2025/update/capture-settings` (admin keys): turn input capture on or off, redact, retain. */
+  setCaptureSettings: (request: SetCaptureSettingsRequest) => Promise<TRestCaptureSettingsData>;
+
   /** `GET /healthz`: true when the process serves. */
   health: () => Promise<boolean>;
   /** `GET /readyz`: true when the database answers. */
@@ -201,6 +226,12 @@ export function restClientOn(http: Transport): RestClient {
       http.envelope("GET", "/v1/deployments", undefined, {
         query: { since: since === undefined ? undefined : typeof since === "string" ? since : since.toISOString() },
       }),
+
+    queryMetrics: (request) => post(`${P}/query/metrics`, request),
+    queryMetricsSeries: (request) => post(`${P}/query/metrics-series`, request),
+    queryRequests: (request) => post(`${P}/query/requests`, request),
+    captureSettings: (request = {}) => post(`${P}/query/capture-settings`, request),
+    setCaptureSettings: (request) => post(`${P}/update/capture-settings`, request),
 
     health: () => probe("/healthz"),
     ready: () => probe("/readyz"),

@@ -1,4 +1,5 @@
 /** Every promptreg shape as a Zod schema (`Z…`) and its inferred type (`T…`). Helicone wire shapes: `./rest`. */
+export * from "./analytics.js";
 export * from "./api-keys.js";
 export * from "./common.js";
 export * from "./environments.js";

@@ -1,6 +1,7 @@
 // The data layer: the only code that talks to MongoDB. Plain driver calls, nothing specific to the
 // embedded FerretDB, so a MongoDB replica set or Atlas works unchanged.
 import { MongoClient, type Db } from "mongodb";
+import { createAnalyticsRepository } from "./analytics.repository.js";
 import { createApiKeysRepository } from "./api-keys.repository.js";
 import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
 import { createDeploymentsRepository } from "./deployments.repository.js";
@@ -33,6 +34,7 @@ export function createRepositories(db: Db, options: RepositoryOptions = {}) {
     deploymentClock: createDeploymentClockRepository(db),
     promptChanges: createPromptChangesRepository(db),
     settings: createSettingsRepository(db),
+    analytics: createAnalyticsRepository(db, lockOptions),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -14,9 +14,11 @@ import { logServerError, toHttpError } from "../http/errors.js";
 import { EXPOSED_HEADERS, type RequestPipeline } from "../http/pipeline.js";
 import { assignRequestId } from "../http/request-id.js";
 import type { Logger } from "../logger.js";
+import type { CallSink } from "../analytics/index.js";
 import type { ResolvedVersion } from "../resolution/index.js";
 import type { RequestScope, Services } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
+import { CallRecording, noteErrorCode } from "./call-recording.js";
 import { StreamCutError } from "./providers/anthropic.js";
 import { isUpstreamTimeout, ProviderCallError, type ProviderAnswer, type ProviderRouter } from "./providers/router.js";
 
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   pipeline: RequestPipeline;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
   corsOrigins: readonly string[];
+  /** Receives each prompt call's record (analytics); undefined: nothing is recorded. */
+  calls?: CallSink | undefined;
 }
 
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -36,7 +40,11 @@ export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void
 export const GATEWAY_ROUTE = "/v1/chat/completions";
 
 export function createGatewayHandler(services: Services, providers: ProviderRouter, logger: Logger, options: GatewayOptions): GatewayHandler {
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  // analytics: each prompt call's record goes to `options.calls` once its answer is over (never awaited).
+  const { calls } = options;
+  const promptExists = (scope: RequestScope, promptId: string) => services.resolution.promptVisible(scope, promptId);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, start: number): Promise<void> {
     const scope = await options.pipeline.admit(req);
     const { raw, body: parsed } = await options.pipeline.readJson(req);
     if (!isPlainObject(parsed)) throw new AppError("BAD_REQUEST", "request body must be a JSON object");
@@ -44,17 +52,21 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
 
     let outgoing: Record<string, unknown> = body;
     let resolved: ResolvedVersion | undefined;
+    let call: CallRecording | undefined;
     if (body["prompt_id"] === undefined) {
       refuseStrayPromptFields(body);
     } else {
-      resolved = await services.resolution.resolve(scope, readSelection(body));
+      const selection = readSelection(body);
+      if (calls) (call = new CallRecording(calls, promptExists, req, res, requestId, start)).prompt(scope, selection, body["inputs"], raw.length);
+      resolved = await services.resolution.resolve(scope, selection);
+      call?.version(resolved);
       const compiled = await compile(resolved, body, services, scope);
       if (compiled.errors.length > 0) {
         const list = compiled.errors.map((e) => e.message).join("; ");
         sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
         return;
       }
-      outgoing = compiled.body;
+      outgoing = call ? call.outgoing(compiled.body) : compiled.body;
     }
 
     const orgHeaders: Record<string, string> = {};
@@ -70,6 +82,7 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
     });
 
     let answer: ProviderAnswer;
+    call?.sending();
     try {
       answer = await providers.send({
         body: outgoing,
@@ -82,8 +95,10 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       });
     } catch (error) {
       if (!(error instanceof ProviderCallError)) throw error;
+      call?.served(error.report);
       return sendProviderError(res, error, resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId }, requestId, logger);
     }
+    call?.served(answer.report);
     const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
     Object.assign(headers, answer.headers);
     if (answer.report.provider !== undefined) {
@@ -96,7 +111,7 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       headers["x-accel-buffering"] = "no";
       res.writeHead(answer.status, headers);
       res.flushHeaders();
-      await relayStream(answer.stream, res, abort.signal, (error) => logger.warn({ err: error, requestId, provider: answer.report.provider }, "upstream stream broke off"));
+      await relayStream(call ? call.watch(answer.stream) : answer.stream, res, abort.signal, (error) => logger.warn({ err: error, requestId, provider: answer.report.provider }, "upstream stream broke off"));
       return;
     }
     // A whole JSON answer: write it once.
@@ -104,12 +119,14 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
     headers["content-length"] = answerBody.length;
     res.writeHead(answer.status, headers);
     res.end(answerBody);
+    call?.answered(answerBody);
   }
 
   const corsOrigins = new Set(options.corsOrigins);
   const exposedHeaders = EXPOSED_HEADERS.join(", ");
 
   return (req, res) => {
+    const start = performance.now();
     const requestId = assignRequestId(req);
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
@@ -117,7 +134,7 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       res.setHeader("access-control-expose-headers", exposedHeaders);
       res.setHeader("vary", "origin");
     }
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res, requestId, start).catch((error: unknown) => {
       // What is left of a refused body is drained, so the connection stays usable.
       if (!req.readableEnded) req.resume();
       if (isAbort(error)) return void res.destroy();
@@ -146,6 +163,7 @@ async function relayStream(body: AsyncIterable<Buffer | string>, res: ServerResp
   } catch (error) {
     if (clientGone.aborted || res.destroyed) return;
     log(error);
+    noteErrorCode(res, "upstream_stream_interrupted");
     const reason = isUpstreamTimeout(error) ? "stopped sending" : error instanceof StreamCutError ? "was cut" : "broke off";
     const event = { error: { message: `the upstream stream ${reason} before it finished`, type: "upstream_error", code: "upstream_stream_interrupted", param: null } };
     res.end(`${atEventBoundary ? "" : "\n\n"}data: ${JSON.stringify(event)}\n\n`);
@@ -197,6 +215,7 @@ function versionHeaders(v: ResolvedVersion, requestId: string): OutgoingHttpHead
  * `details` carries the structured input errors of prompt calls.
  */
 function sendError(res: ServerResponse, status: number, message: string, type: string, code: string, details: unknown, headers: OutgoingHttpHeaders): void {
+  noteErrorCode(res, code);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -82,7 +82,7 @@ const PARAMETER_SHAPES: Record<string, RegExp> = {
 /**
  * The answer to a request no route took: 405 with `Allow` when the path names an endpoint that exists for
  * other methods (a client debugging a wrong method learns which to use), else 404 "no such endpoint".
- * A parameter segment only matches an id of its form: `POST /v1/prompt-2025/query/metrics` is no
+ * A parameter segment only matches an id of its form: `POST /v1/prompt-2025/query/nonsense` is no
  * endpoint, not a prompt called "query" that could be deleted.
  */
 export function createNotFoundHandler(routes: readonly KnownRoute[]): RequestHandler {

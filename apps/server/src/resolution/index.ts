@@ -170,6 +170,11 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
       return resolved.bodyJson;
     },
 
+    /** Whether a prompt exists and is visible to the caller (its snapshot, cached as resolve caches it). */
+    async promptVisible(scope: TenantScope, promptId: string): Promise<boolean> {
+      return (await snapshot(scope, promptId, undefined)) !== null;
+    },
+
     /** Hits, misses and sizes, for /metrics. */
     stats() {
       const total = (c: { hits: number; misses: number; staleServed: number; size: number }) => ({ hits: c.hits, misses: c.misses, staleServed: c.staleServed, size: c.size });

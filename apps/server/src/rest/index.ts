@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from "express";
 import { BODY_URL_PATH } from "../services/index.js";
 import { AppError } from "../errors.js";
 import { adminRoutes } from "./admin.routes.js";
+import { analyticsRoutes } from "./analytics.routes.js";
 import { createDeploymentsRouter } from "./deployments.js";
 import { environmentRoutes } from "./environments.routes.js";
 import { promptRoutes } from "./prompts.routes.js";
@@ -11,7 +12,7 @@ import { serveRoute, type RestRoute, type RouteServing } from "./route.js";
 import { versionRoutes } from "./versions.routes.js";
 
 /** Every REST route, in mounting order (the OpenAPI document is generated from this list). */
-export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...versionRoutes, ...adminRoutes];
+export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...versionRoutes, ...adminRoutes, ...analyticsRoutes];
 
 export function createRestRouter(serving: RouteServing): Router {
   const { services, pipeline } = serving;

@@ -3,6 +3,7 @@
 // go through the one read path (../resolution).
 import type { Repositories } from "../db/index.js";
 import { createResolution } from "../resolution/index.js";
+import { createAnalyticsService, type AnalyticsOptions } from "./analytics.service.js";
 import { createAuthService } from "./auth.service.js";
 import { createBodyUrlSigner, type BodyUrlSigner } from "./body-urls.js";
 import { createDeploymentFeed } from "./deployment-feed.js";
@@ -15,6 +16,7 @@ import { createVersionsService } from "./versions.service.js";
 export type { RequestScope } from "./scope.js";
 export { DeploymentEvents, type DeploymentChange } from "./events.js";
 export { BODY_URL_PATH, type BodyUrlSigner } from "./body-urls.js";
+export type { AnalyticsOptions, AnalyticsService } from "./analytics.service.js";
 
 export interface ServicesOptions {
   bootstrapApiKey: string | undefined;
@@ -24,6 +26,8 @@ export interface ServicesOptions {
   versionCacheSize: number;
   versionCacheBytes: number;
   deploymentPollMs: number;
+  /** Retention of the request log; defaults: calls and inputs 30 days, rollups 400. */
+  analytics?: AnalyticsOptions;
 }
 
 export function createServices(repos: Repositories, options: ServicesOptions) {
@@ -40,6 +44,7 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
     environments,
     resolution: createResolution(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
+    analytics: createAnalyticsService(repos, lookup, options.analytics ?? { recordRetentionDays: 30, inputRetentionDays: 30, rollupRetentionDays: 400 }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

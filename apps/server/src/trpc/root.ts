@@ -1,5 +1,6 @@
 // The tRPC API: one router per resource. `AppRouter` is the type the client package imports (type only,
 // through this package's "./router" export; its declarations bundle inlines it).
+import { captureSettingsRouter, metricsRouter, requestsRouter } from "./routers/analytics.js";
 import { apiKeysRouter, organizationsRouter } from "./routers/api-keys.js";
 import { environmentsRouter } from "./routers/environments.js";
 import { promptsRouter } from "./routers/prompts.js";
@@ -12,6 +13,9 @@ export const appRouter = router({
   environments: environmentsRouter,
   apiKeys: apiKeysRouter,
   organizations: organizationsRouter,
+  metrics: metricsRouter,
+  requests: requestsRouter,
+  captureSettings: captureSettingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@
 // from the REST route table, so a route cannot be served without being documented. Each resource's
 // routes get their tag here.
 import { adminRoutes } from "../../rest/admin.routes.js";
+import { analyticsRoutes } from "../../rest/analytics.routes.js";
 import { environmentRoutes } from "../../rest/environments.routes.js";
 import { restRoutes } from "../../rest/index.js";
 import { promptRoutes } from "../../rest/prompts.routes.js";
@@ -14,6 +15,7 @@ const routeTags = new Map<RestRoute, string>([
   ...versionRoutes.map((r) => [r, "Versions"] as const),
   ...environmentRoutes.map((r) => [r, "Environments"] as const),
   ...adminRoutes.map((r) => [r, "Keys and organizations"] as const),
+  ...analyticsRoutes.map((r) => [r, "Request log and metrics"] as const),
 ]);
 
 /** The REST route table, as operations. */
