@@ -6,6 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createApiClient, type PromptregClient } from "./api/client";
 import { isUnauthorized } from "./api/errors";
+import { clearDrafts } from "./lib/playground-draft";
 
 const STORAGE_KEY = "promptreg.apiKey";
 
@@ -66,6 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback(
     (why?: string) => {
       storeKey(null);
+      clearDrafts();
       queryClient.clear();
       setNotice(why ?? null);
       setSession(null);

@@ -496,6 +496,33 @@ describe("dashboard", () => {
     stack.fake.behave({ kind: "complete" });
     await run.click();
     await expect.poll(() => page.locator(".answer-text").textContent()).toBe("echo: Where is my order?");
+
+    // Stop: a slow answer is cut where it is, what came is kept, and Run is back.
+    stack.fake.behave({ kind: "stream", chunks: ["Checking ", "the carrier… ", "still ", "checking ", "and done."], delayMs: 1500 });
+    await run.click();
+    await expect.poll(() => answer.textContent()).toBe("Checking ");
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+    await page.getByText("stopped", { exact: true }).waitFor();
+    await run.waitFor();
+    expect(await answer.textContent()).toMatch(/^Checking (the carrier… )?$/);
+    stack.fake.behave({ kind: "complete" });
+
+    // What was typed outlives the page: another tab of the prompt and back, then a reload.
+    const nav = page.getByRole("navigation", { name: "Prompt sections" });
+    const kept = async () => {
+      await expect.poll(() => page.getByLabel("company").inputValue()).toBe("Acme");
+      expect(await page.getByLabel("max_sentences").inputValue()).toBe("3");
+      expect(await page.getByLabel("Model", { exact: true }).inputValue()).toBe("gpt-4o");
+      expect(await page.getByLabel("Max tokens", { exact: true }).inputValue()).toBe("64");
+      expect(await page.getByLabel("Stream the answer").isChecked()).toBe(true);
+    };
+    await nav.getByRole("link", { name: "Versions" }).click();
+    await page.getByRole("link", { name: /^Version v1\.1/ }).waitFor();
+    await nav.getByRole("link", { name: "Playground" }).click();
+    await kept();
+    await page.reload();
+    await kept();
+    await expect.poll(() => run.isDisabled()).toBe(false);
   });
 
   it("deletes a version (a deployed one is refused, naming its environments), renames a prompt, edits tags, deletes a prompt", async () => {

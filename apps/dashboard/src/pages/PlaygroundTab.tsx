@@ -12,6 +12,7 @@ import { useEnvironments, useExpandedBody, useVersions, useVersionWithBody } fro
 import { CopyButton, EmptyState, ErrorState, Kbd, Loading } from "../components/ui";
 import { initialValues, inputProblems, toInputs, type InputValues } from "../lib/inputs";
 import { valuesFromCapturedInputs } from "../lib/metrics-format";
+import { loadDraft, saveDraft, type OverrideDraft } from "../lib/playground-draft";
 import { tabRoute } from "../lib/routes";
 import { SNIPPET_LANGUAGES, snippetFor, type SnippetLanguage } from "../lib/snippets";
 import { byNumberDesc, versionOptionLabel } from "../lib/versions";
@@ -25,15 +26,6 @@ export const playgroundTab: PromptTabDefinition = {
   // `inputs`: a recorded call's captured inputs (JSON), from the Requests tab.
   component: ({ prompt, params }) => <PlaygroundTab promptId={prompt.id} versionId={params["version"] ?? ""} inputs={params["inputs"]} />,
 };
-
-/** The override fields as typed (empty: the version's own value). */
-export interface OverrideDraft {
-  model: string;
-  temperature: string;
-  maxTokens: string;
-}
-
-const NO_OVERRIDES: OverrideDraft = { model: "", temperature: "", maxTokens: "" };
 
 /** The overrides to send, and what is wrong with the fields that cannot be sent. */
 export function readOverrides(draft: OverrideDraft): { overrides: RunOverrides; problems: Map<string, string> } {
@@ -60,9 +52,14 @@ export function PlaygroundTab({ promptId, versionId, inputs }: { promptId: strin
   const production = environments.data?.find((p) => p.environment === "production")?.versionId;
   const selectedId = versionId || production || sorted[0]?.id || "";
   const version = useVersionWithBody(selectedId || undefined);
-  // Kept here, above the per-version runner, so switching versions keeps what was typed.
-  const [values, setValues] = useState<InputValues>(() => valuesFromCapturedInputs(inputs));
-  const [overrides, setOverrides] = useState<OverrideDraft>(NO_OVERRIDES);
+  // Kept here, above the per-version runner, so switching versions keeps what was typed; and in the
+  // tab's sessionStorage, so another tab of the prompt, another page or a reload keeps it too. A recorded
+  // call opened from the Requests tab brings its captured inputs, which replace the draft's.
+  const [draft, setDraft] = useState(() => {
+    const saved = loadDraft(promptId);
+    return inputs === undefined ? saved : { ...saved, values: valuesFromCapturedInputs(inputs) };
+  });
+  useEffect(() => saveDraft(promptId, draft), [promptId, draft]);
 
   if (versions.isPending || (environments.isPending && !versionId)) return <Loading label="Loading versions…" />;
   if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
@@ -93,10 +90,12 @@ export function PlaygroundTab({ promptId, versionId, inputs }: { promptId: strin
           key={version.data.id}
           promptId={promptId}
           version={version.data}
-          values={values}
-          onValue={(name, value) => setValues((previous) => ({ ...previous, [name]: value }))}
-          overrides={overrides}
-          onOverrides={setOverrides}
+          values={draft.values}
+          onValue={(name, value) => setDraft((previous) => ({ ...previous, values: { ...previous.values, [name]: value } }))}
+          overrides={draft.overrides}
+          onOverrides={(overrides) => setDraft((previous) => ({ ...previous, overrides }))}
+          stream={draft.stream}
+          onStream={(stream) => setDraft((previous) => ({ ...previous, stream }))}
         />
       )}
     </div>
@@ -112,6 +111,8 @@ interface RunnerProps {
   onValue: (name: string, value: string | boolean) => void;
   overrides: OverrideDraft;
   onOverrides: (draft: OverrideDraft) => void;
+  stream: boolean;
+  onStream: (stream: boolean) => void;
 }
 
 interface RunState {
@@ -120,12 +121,11 @@ interface RunState {
   result: GatewayResult | null;
 }
 
-function Runner({ promptId, version, values: typed, onValue, overrides: overrideDraft, onOverrides }: RunnerProps) {
+function Runner({ promptId, version, values: typed, onValue, overrides: overrideDraft, onOverrides, stream, onStream }: RunnerProps) {
   const { apiKey } = useSession();
   const expanded = useExpandedBody(version);
   const values = useMemo(() => initialValues(version.variables, typed), [version.variables, typed]);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
-  const [stream, setStream] = useState(true);
   const [run, setRun] = useState<RunState>({ running: false, text: "", result: null });
   const abort = useRef<AbortController | null>(null);
   const inputs = useMemo(() => toInputs(version.variables, values), [version.variables, values]);
@@ -138,7 +138,8 @@ function Runner({ promptId, version, values: typed, onValue, overrides: override
 
   const start = () => {
     setTouched(new Set(version.variables.map((v) => v.name)));
-    if (blocked || run.running) return;
+    // The ref, not the state: two starts within one event (before a render) must not both run.
+    if (blocked || run.running || abort.current) return;
     const controller = new AbortController();
     abort.current = controller;
     setRun({ running: true, text: "", result: null });
@@ -221,16 +222,26 @@ function Runner({ promptId, version, values: typed, onValue, overrides: override
             </div>
           </details>
           <label className="checkbox stream-toggle">
-            <input type="checkbox" checked={stream} onChange={(event) => setStream(event.target.checked)} />
+            <input type="checkbox" checked={stream} onChange={(event) => onStream(event.target.checked)} />
             Stream the answer
           </label>
           <div className="run-row">
             {run.running ? (
-              <button type="button" className="btn btn-secondary" onClick={() => abort.current?.abort()}>
+              <button
+                type="button"
+                className="btn btn-secondary run-button"
+                onClick={(event) => {
+                  // Stop and Run are one button (focus stays on it), and a stopped stream settles in a
+                  // microtask, before the click's default action: by then the button is Run again, a
+                  // submit button, and the same click would start a new run. Cancelling it prevents that.
+                  event.preventDefault();
+                  abort.current?.abort();
+                }}
+              >
                 Stop
               </button>
             ) : (
-              <button type="submit" className="btn btn-primary" disabled={blocked} aria-describedby={blocked ? problemsId : undefined}>
+              <button type="submit" className="btn btn-primary run-button" disabled={blocked} aria-describedby={blocked ? problemsId : undefined}>
                 Run
               </button>
             )}
