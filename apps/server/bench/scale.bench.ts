@@ -1,8 +1,13 @@
-// Scale: list versions (pageSize 100) and resolve an environment while the database holds 1k, 100k (and, with
-// BENCH_SCALE_MAX=1000000, 1M) versions, to see how latency grows. Versions are bulk-inserted with the
-// driver (insertMany, the document shape the server writes: a clone of a version the server created, with a
-// fresh _id, number, seq and createdAt) into one "big" prompt; a "small" prompt of 3 versions shows what
-// its neighbours cost it. Baseline in the same run: the same queries sent with the driver directly.
+// Scale: list versions, count them, list prompts and resolve an environment while the database holds 1k, 10k,
+// 100k (and, with BENCH_SCALE_MAX=1000000, 1M) versions, to see how latency grows. Versions are bulk-inserted
+// with the driver (insertMany, the document shape the server writes: a clone of a version the server
+// created, with a fresh _id, number, seq and createdAt) into one "big" prompt, and indexed as the server
+// indexes the versions it creates (the version index, db/version-index.repository.ts); a "small" prompt of
+// 3 versions shows what its neighbours cost it, and a "1k" prompt of 1,000 versions is measured alternately
+// with the big one (paired rows). Another organization gets one prompt per 10 versions
+// (prompt documents inserted the same way), so the prompt list's registry grows too. Baseline in the same
+// run: the same kind of queries sent with the driver directly (including the scan listing sent before the
+// index, last, since on FerretDB it reads the whole collection). FerretDB's RSS is sampled at each level.
 //
 // Run: pnpm --filter @promptreg/server exec tsx bench/scale.bench.ts
 // Knobs: BENCH_SCALE_MAX (100000; 1000000 adds the 1M level), BENCH_SCALE_LEVELS ("1000,10000,100000,1000000", cut at BENCH_SCALE_MAX),
@@ -12,11 +17,12 @@
 // MongoDB: the indexes then serve these queries).
 import { randomUUID } from "node:crypto";
 import { MongoClient, type Document } from "mongodb";
-import type { VersionDoc } from "../src/db/documents.js";
+import type { PromptDoc, VersionDoc } from "../src/db/documents.js";
+import { createRepositories } from "../src/db/index.js";
 import { Pool } from "undici";
 import { summarize, type LoadResult } from "./load.js";
 import { BENCH_API_KEY, redactUri, startDatabase, startServerProcess, type Process } from "./processes.js";
-import { int, load, machineLine, ms, ratio, table, waitForQuietMachine } from "./report.js";
+import { int, load, machineLine, mb, ms, ratio, rssOf, table, waitForQuietMachine } from "./report.js";
 
 const max = Number(process.env["BENCH_SCALE_MAX"] ?? 100_000);
 const levels = (process.env["BENCH_SCALE_LEVELS"] ?? "1000,10000,100000,1000000")
@@ -57,6 +63,9 @@ try {
   await client.connect();
   const db = client.db(database.dbName);
   const versions = db.collection<VersionDoc>("versions");
+  const promptDocs = db.collection<PromptDoc>("prompts");
+  // The server's own repositories, to index the bulk-inserted versions exactly as it indexes those it creates.
+  const repos = createRepositories(db);
   const auth = { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" };
   const rest = async <T>(path: string, body: unknown): Promise<T> => {
     const res = await fetch(`${server!.url}${path}`, { method: "POST", headers: auth, body: JSON.stringify(body) });
@@ -65,17 +74,37 @@ try {
     return json.data;
   };
 
-  const big = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-big", promptBody: template });
-  const small = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-small", promptBody: template });
+  const big = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-big", tags: ["bench", "big"], promptBody: template });
+  const small = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-small", tags: ["bench"], promptBody: template });
   let base = small.versionId;
   for (let i = 0; i < 2; i++) {
     base = (await rest<{ id: string }>("/v1/prompt-2025/update", { promptId: small.id, promptVersionId: base, newMajorVersion: false, commitMessage: `v${i}`, promptBody: template })).id;
   }
   const model = await versions.findOne({ _id: big.versionId });
   if (!model) throw new Error("the created version is not in the database");
+  // A prompt of 1,000 versions that stays that size: measured alternately with the big prompt at each
+  // level (paired rows below), so both see the same load on a shared machine; their ratio is what the
+  // big prompt's size costs, the registry's size entering neither (every listing read is by _id).
+  const mid = await rest<{ id: string; versionId: string }>("/v1/prompt-2025", { name: "bench-scale-mid", tags: ["bench"], promptBody: template });
+  {
+    const docs: VersionDoc[] = Array.from({ length: 999 }, (_, i) => ({
+      ...model,
+      _id: randomUUID(),
+      promptId: mid.id,
+      major: 2,
+      minor: i,
+      seq: i + 2,
+      commitMessage: `mid ${i}`,
+      createdAt: new Date(model.createdAt.getTime() + i + 1),
+    }));
+    await versions.insertMany(docs, { ordered: false });
+    await repos.versionIndex.addStored({ orgId: "default" }, mid.id, docs);
+    await db.collection("prompts").updateOne({ _id: mid.id } as Document, { $set: { versionSeq: 1001 } });
+  }
 
   // In the database: big prompt's versions (1 created by the server + bulk), small prompt's 3.
   let inBig = 1;
+  let otherPrompts = 0;
   const startTime = model.createdAt.getTime();
   const insertRows: string[][] = [];
   let rate = NaN;
@@ -98,34 +127,56 @@ try {
         });
       }
       await versions.insertMany(docs, { ordered: false });
+      await repos.versionIndex.addStored({ orgId: "default" }, big.id, docs);
       inBig += n;
     }
     await db.collection("prompts").updateOne({ _id: big.id } as Document, { $set: { versionSeq: inBig + 1 } });
+    // Another organization's prompts: one per 10 versions in the registry.
+    const promptsWanted = Math.floor(target / 10);
+    const promptModel = (await promptDocs.findOne({ _id: small.id }))!;
+    while (otherPrompts < promptsWanted) {
+      const n = Math.min(BATCH, promptsWanted - otherPrompts);
+      await promptDocs.insertMany(
+        Array.from({ length: n }, (_, i) => ({ ...promptModel, _id: `other-${otherPrompts + i}`, orgId: "bench-other", name: `other-${otherPrompts + i}` })),
+        { ordered: false },
+      );
+      otherPrompts += n;
+    }
     const seconds = (performance.now() - t0) / 1000;
     const inserted = inBig - from;
     if (inserted > 0) rate = inserted / seconds;
-    insertRows.push([int(target + 3), int(inserted), seconds.toFixed(1), int(inserted / seconds)]);
+    insertRows.push([int(target + 1003), int(inserted), seconds.toFixed(1), int(inserted / seconds)]);
   };
 
-  const listBody = (promptId: string) => JSON.stringify({ promptId, page: 0, pageSize: 100 });
+  const listBody = (promptId: string, pageSize = 100) => JSON.stringify({ promptId, page: 0, pageSize });
   const envBody = (promptId: string) => JSON.stringify({ promptId, environment: "production" });
   const pool = new Pool(server.url, { connections: 1, keepAliveTimeout: 30_000 });
   // Prompt fetches are cached once warm: `Cache-Control: no-cache` makes each one read the database.
   const uncached = { ...auth, "cache-control": "no-cache" };
-  const http = (path: string, body: string) => async () => {
-    const res = await pool.request({ method: "POST", path, headers: uncached, body, headersTimeout: 600_000, bodyTimeout: 600_000 });
+  const http = (path: string, body?: string) => async () => {
+    const res = await pool.request({ method: body === undefined ? "GET" : "POST", path, headers: uncached, body, headersTimeout: 600_000, bodyTimeout: 600_000 });
     await res.body.arrayBuffer();
     if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
   };
   // Creating a version: a minor bump of 1.0 of the big prompt (major 1 holds only these; the bulk versions
   // are in majors 2+). The first of a level may ask for the highest minor (a scan on FerretDB); the
   // others know their number from the replica's floor (one insert).
-  const createBody = JSON.stringify({ promptId: big.id, promptVersionId: big.versionId, newMajorVersion: false, commitMessage: "bench", promptBody: template });
-  const create = async () => {
-    const res = await pool.request({ method: "POST", path: "/v1/prompt-2025/update", headers: auth, body: createBody, headersTimeout: 600_000, bodyTimeout: 600_000 });
-    await res.body.arrayBuffer();
-    if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}`);
+  const createOf = (prompt: { id: string; versionId: string }) => {
+    const createBody = JSON.stringify({ promptId: prompt.id, promptVersionId: prompt.versionId, newMajorVersion: false, commitMessage: "bench", promptBody: template });
+    return async () => {
+      const res = await pool.request({ method: "POST", path: "/v1/prompt-2025/update", headers: auth, body: createBody, headersTimeout: 600_000, bodyTimeout: 600_000 });
+      await res.body.arrayBuffer();
+      if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}`);
+    };
   };
+  const create = createOf(big);
+  // Paired: [label, big prompt, 1,000-version prompt], alternated request by request.
+  const pairs: Array<[string, () => Promise<void>, () => Promise<void>]> = [
+    ["REST query/versions, pageSize 50", http("/v1/prompt-2025/query/versions", listBody(big.id, 50)), http("/v1/prompt-2025/query/versions", listBody(mid.id, 50))],
+    ["REST query/total-versions", http("/v1/prompt-2025/query/total-versions", JSON.stringify({ promptId: big.id })), http("/v1/prompt-2025/query/total-versions", JSON.stringify({ promptId: mid.id }))],
+    ["REST create a version (minor bump)", create, createOf(mid)],
+  ];
+  const pairedRows: string[][] = [];
   const listFilter = (promptId: string) => ({ orgId: "default", promptId });
   // Reads by _id first, the scans last: a scan that times out in the server keeps running in FerretDB for
   // a while and would slow whatever is measured right after it.
@@ -135,13 +186,27 @@ try {
     { key: "env-small", label: "REST /v2 environment-version, small prompt (uncached)", run: http("/v2/prompt-2025/query/environment-version", envBody(small.id)) },
     { key: "create-big", label: "REST create a version (minor bump), big prompt", run: create },
     { key: "env-v1-big", label: "REST /v1 environment-version (metadata), big prompt (uncached)", run: http("/v1/prompt-2025/query/environment-version", envBody(big.id)) },
+    { key: "list-big-50", label: "**REST query/versions, big prompt, pageSize 50**", run: http("/v1/prompt-2025/query/versions", listBody(big.id, 50)) },
+    { key: "list-big-100", label: "REST query/versions, big prompt, pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(big.id)) },
+    { key: "list-big-major", label: "REST query/versions, big prompt, majorVersion 2 (1,000 versions)", run: http("/v1/prompt-2025/query/versions", JSON.stringify({ promptId: big.id, majorVersion: 2 })) },
+    { key: "list-small", label: "REST query/versions, small prompt (3 versions), pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(small.id)) },
+    {
+      key: "list-trpc",
+      label: "tRPC versions.list, big prompt, pageSize 50 (the dashboard's list)",
+      run: http(`/trpc/versions.list?input=${encodeURIComponent(JSON.stringify({ promptId: big.id, page: 0, pageSize: 50 }))}`),
+    },
+    { key: "count-total", label: "**REST query/total-versions, big prompt**", run: http("/v1/prompt-2025/query/total-versions", JSON.stringify({ promptId: big.id })) },
+    { key: "count-prompts", label: "REST GET count (prompts)", run: http("/v1/prompt-2025/count") },
+    {
+      key: "prompts-query",
+      label: "REST prompt list (search + tags, page 0 of 10)",
+      run: http("/v1/prompt-2025/query", JSON.stringify({ search: "scale", tagsFilter: ["bench"], page: 0, pageSize: 10 })),
+    },
     {
       key: "drv-list",
-      label: "driver: find versions of the big prompt, sort createdAt desc, limit 100 (what list sends)",
+      label: "driver: find versions of the big prompt, sort createdAt desc, limit 100 (what listing sent before the index)",
       run: async () => void (await versions.find(listFilter(big.id), { projection: { body: 0 } }).sort({ createdAt: -1, seq: -1 }).limit(100).toArray()),
     },
-    { key: "list-big", label: "REST query/versions, big prompt, pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(big.id)) },
-    { key: "list-small", label: "REST query/versions, small prompt (3 versions), pageSize 100", run: http("/v1/prompt-2025/query/versions", listBody(small.id)) },
   ];
 
   /**
@@ -184,6 +249,7 @@ try {
   let plans: string[][] = [];
 
   const results = new Map<number, Map<string, LoadResult>>();
+  const rssRows: string[][] = [];
   const skipped: string[] = [];
   const skippedCells = new Map<string, string>();
   for (const level of levels) {
@@ -196,8 +262,13 @@ try {
     }
     await insertUpTo(level - 3);
     // Counted here, not with countDocuments: on FerretDB that alone is a scan of the whole collection.
-    console.log(`${int(inBig + 3)} versions in the database (load average ${load()}); measuring…`);
+    console.log(`${int(inBig + 1003)} versions in the database, ${int(inBig)} in the big prompt (load average ${load()}); measuring…`);
     const cells = new Map<string, LoadResult>();
+    // FerretDB's resident memory while this level is measured (sampled every 200 ms): the index keeps it
+    // flat; a count over 1M versions grew it past 12 GB before.
+    let peakRss = 0;
+    const rssBefore = database.pid ? await rssOf(database.pid) : NaN;
+    const sampler = database.pid ? setInterval(() => void rssOf(database.pid!).then((r) => (peakRss = Math.max(peakRss, r || 0))), 200) : undefined;
     for (const q of queries) {
       // A query that grows with the collection: skip it when the last level's time, scaled, is over budget.
       const previous = [...results.entries()].at(-1);
@@ -221,6 +292,22 @@ try {
         cells.set(q.key, summarize([], 1, 0));
       } else cells.set(q.key, measured);
     }
+    for (const [label, runBig, runMid] of pairs) {
+      const timesBig: number[] = [];
+      const timesMid: number[] = [];
+      const t1 = performance.now();
+      while (timesBig.length < cellRequests / 2 && performance.now() - t1 < cellSeconds * 2000) {
+        for (const [run, into] of [[runBig, timesBig], [runMid, timesMid]] as const) {
+          const s0 = performance.now();
+          await run();
+          into.push(performance.now() - s0);
+        }
+      }
+      const [b, m] = [summarize(timesBig, 0, 1), summarize(timesMid, 0, 1)];
+      pairedRows.push([label, int(level), `${ms(b.p50, 2)} / ${ms(m.p50, 2)}`, ratio(b.p50 / m.p50), String(timesBig.length)]);
+    }
+    if (sampler) clearInterval(sampler);
+    if (database.pid) rssRows.push([int(level), mb(rssBefore), mb(peakRss), mb(await rssOf(database.pid))]);
     results.set(level, cells);
     if (plans.length === 0) {
       const explain = await versions.find(listFilter(big.id), { projection: { body: 0 } }).sort({ createdAt: -1, seq: -1 }).limit(100).explain();
@@ -257,6 +344,14 @@ try {
     ),
   );
 
+  console.log(`\n### Paired, at each level: the big prompt vs a prompt of 1,000 versions, requests alternated (ms, p50 big / p50 1k; ratio)\n`);
+  console.log(table(["query", "level (versions in the big prompt)", "big / 1k-version prompt", "ratio", "n"], pairedRows));
+
+  if (rssRows.length > 0) {
+    console.log("\n### FerretDB resident memory (MB) while each level was measured\n");
+    console.log(table(["versions in the database", "before", "peak", "after"], rssRows));
+  }
+
   console.log(`\n### Query plans (explain, at ${int(measured[0] ?? 0)} versions)\n`);
   console.log(table(["query", "plan"], plans));
   const lastLevel = measured[measured.length - 1]!;
@@ -268,7 +363,7 @@ try {
     return { worst, skippedAny, failed };
   };
   console.log("");
-  for (const [prefix, what] of [["list-", "list versions (pageSize 100)"], ["env-", "resolve an environment"]] as const) {
+  for (const [prefix, what] of [["list-", "list versions"], ["count-", "count versions and prompts"], ["prompts-", "list prompts"], ["env-", "resolve an environment"]] as const) {
     const { worst, skippedAny, failed } = growth(prefix);
     const ok = !skippedAny && worst <= 2;
     console.log(

@@ -142,7 +142,7 @@ async function exerciseServices(uri: string, dbName: string): Promise<Map<string
     await ensureIndexes(repos);
     const services = createServices(repos, {
       bootstrapApiKey: "audit-bootstrap-key-0123456789",
-      signingSecret: "s".repeat(32),
+      signingSecrets: ["s".repeat(32)],
       bodyUrlTtlSeconds: 60,
       pointerTtlMs: 0,
       versionCacheSize: 0,

@@ -12,6 +12,7 @@ import type { CallSink } from "./analytics/index.js";
 import type { Config } from "./config.js";
 import type { DatabaseConnection } from "./db/index.js";
 import { createGatewayHandler, GATEWAY_ROUTE, type GatewayHandler } from "./gateway/chat-completions.js";
+import type { Health } from "./health.js";
 import type { ProviderRouter } from "./gateway/providers/router.js";
 import { bodyErrors } from "./http/body.js";
 import { createDashboardRouter } from "./http/dashboard.js";
@@ -37,6 +38,8 @@ export interface AppDependencies {
   providers: ProviderRouter;
   /** Request logs and metrics; made from `logger` when not given. */
   observability?: Observability;
+  /** What /healthz reports (health.ts); without it, /healthz answers that the process is up. */
+  health?: Pick<Health, "report">;
   /** Where the gateway records each prompt call (request log, metrics, traces); none: nothing is recorded. */
   calls?: CallSink | undefined;
 }
@@ -72,7 +75,7 @@ export function createRequestListener(deps: AppDependencies): RequestListener {
  */
 const collapseSlashes = (url: string): string => url.replace(/^\/{2,}/, "/");
 
-export function createApp({ config, services, database, logger, providers, observability, calls }: AppDependencies): Express {
+export function createApp({ config, services, database, logger, providers, observability, health, calls }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -83,6 +86,7 @@ export function createApp({ config, services, database, logger, providers, obser
   // One pipeline for the API and the gateway, so a key's allowance is the same whichever it calls.
   const pipeline = createRequestPipeline(services.auth, {
     bodyLimitBytes: config.bodyLimitBytes,
+    dbTimeoutMs: config.dbTimeoutMs,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
@@ -93,6 +97,7 @@ export function createApp({ config, services, database, logger, providers, obser
   // own body (keeping the raw bytes for pass-through) and answers OpenAI-shaped errors.
   const gateway = createGatewayHandler(services, providers, logger, {
     pipeline,
+    compiledLimitBytes: config.compiledLimitBytes,
     corsOrigins: config.corsOrigins,
     calls,
   });
@@ -121,7 +126,9 @@ export function createApp({ config, services, database, logger, providers, obser
   });
 
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    if (!health) return void res.json({ status: "ok" });
+    const report = health.report();
+    res.status(report.healthy ? 200 : 503).json(report.body);
   });
   app.get("/readyz", async (_req, res) => {
     const ready = await database.ping();
@@ -130,6 +137,10 @@ export function createApp({ config, services, database, logger, providers, obser
   app.get("/metrics", requireBearerToken(config.metricsToken, "GET /metrics"), observed.metricsHandler);
   // GET /openapi.json and the interactive docs at GET /docs.
   app.use(createApiDocsRouter());
+
+  // From here on (tRPC, the REST routes, the deployment stream, signed body URLs) a request's database work
+  // shares one deadline (http/pipeline.ts run, db/deadline.ts).
+  app.use((_req, _res, next) => pipeline.run(next));
 
   app.use(
     "/trpc",
@@ -141,7 +152,7 @@ export function createApp({ config, services, database, logger, providers, obser
         const admission = pipeline.admit(req);
         // Awaited by authedProcedure; a call that never gets that far must not leave it unhandled.
         admission.catch(() => undefined);
-        return { services, admission, requestId: res.locals["requestId"] as string };
+        return { services, admission, requestId: res.locals["requestId"] as string, dbTimeoutMs: config.dbTimeoutMs };
       },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "tRPC internal error");

@@ -27,6 +27,20 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ PROMPTREG_PUBLIC_URL: "ftp://x" })).toThrow(/PROMPTREG_PUBLIC_URL/);
   });
 
+  it("bounds how long a cached key is trusted without the database: 5 minutes unless set, 0 for never", () => {
+    expect(parseConfig({}).cache.authOutageGraceMs).toBe(300_000);
+    expect(parseConfig({ PROMPTREG_AUTH_OUTAGE_GRACE_MS: "0" }).cache.authOutageGraceMs).toBe(0);
+    expect(() => parseConfig({ PROMPTREG_AUTH_OUTAGE_GRACE_MS: "-1" })).toThrow(/PROMPTREG_AUTH_OUTAGE_GRACE_MS/);
+  });
+
+  it("reads the signing secrets as a list: the first signs, all verify", () => {
+    const [a, b] = ["a".repeat(32), "b".repeat(40)];
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: a }).signingSecrets).toEqual([a]);
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: ` ${a} , ${b},` }).signingSecrets).toEqual([a, b]);
+    expect(parseConfig({ PROMPTREG_SIGNING_SECRET: "" }).signingSecrets).toBeUndefined();
+    expect(() => parseConfig({ PROMPTREG_SIGNING_SECRET: `${a},short` })).toThrow(/PROMPTREG_SIGNING_SECRET\.1: each secret must be at least 32 characters/);
+  });
+
   it("records calls by default, with bounded queue and retention settings", () => {
     expect(parseConfig({}).analytics).toEqual({
       enabled: true,

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ZProvidersFile, type TProviderConfig, type TProvidersFile } from "@promptreg/contracts";
 import { repoRoot } from "@promptreg/embedded-db";
+import { DEFAULT_MAX_COMPILED_BYTES } from "@promptreg/template";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -41,11 +42,16 @@ const ZEnv = z.object({
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a plain database name").default("promptreg"),
   PROMPTREG_DATA_DIR: z.string().min(1).default(join(repoRoot, ".data")),
   PROMPTREG_API_KEY: optionalString(z.string().min(16, "must be at least 16 characters")),
-  PROMPTREG_SIGNING_SECRET: optionalString(z.string().min(32, "must be at least 32 characters")),
+  PROMPTREG_SIGNING_SECRET: z
+    .preprocess(emptyAsUndefined, z.string().optional())
+    .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined))
+    .pipe(z.array(z.string().min(32, "each secret must be at least 32 characters")).min(1).max(10, "at most 10 secrets").optional()),
   PROMPTREG_PUBLIC_URL: optionalString(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   PROMPTREG_BODY_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(3600),
   PROMPTREG_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  PROMPTREG_COMPILED_LIMIT_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(DEFAULT_MAX_COMPILED_BYTES),
   PROMPTREG_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  PROMPTREG_HEALTH_DB_DOWN_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   PROMPTREG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PROMPTREG_TRUST_PROXY: booleanFlag,
   PROMPTREG_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
@@ -71,6 +77,8 @@ const ZEnv = z.object({
   PROMPTREG_FORWARD_OPENAI_ORG_HEADERS: booleanFlag,
   PROMPTREG_POINTER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  // How long a key last confirmed by the database is still accepted while the database cannot be asked.
+  PROMPTREG_AUTH_OUTAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   PROMPTREG_VERSION_CACHE_MB: z.coerce.number().int().min(0).max(64 * 1024).default(256),
   PROMPTREG_ANALYTICS: onByDefault,
@@ -102,11 +110,17 @@ export type Config = Readonly<{
   mongodbDb: string;
   dataDir: string;
   bootstrapApiKey: string | undefined;
-  signingSecret: string | undefined;
+  /** Body-URL signing secrets: the first signs, all verify. Unset: one generated and kept in the database. */
+  signingSecrets: readonly string[] | undefined;
   publicUrl: string | undefined;
   bodyUrlTtlSeconds: number;
   bodyLimitBytes: number;
+  /** Largest request the gateway sends upstream once a prompt is compiled (413 above, before building it). */
+  compiledLimitBytes: number;
+  /** A request's database work (all of it) must finish within this; past it the request answers 503. */
   dbTimeoutMs: number;
+  /** The embedded database unreachable this long makes /healthz answer 503. */
+  healthDbDownMs: number;
   logLevel: z.infer<typeof ZEnv>["PROMPTREG_LOG_LEVEL"];
   trustProxy: boolean;
   /** Requests per minute per API key (per client address without one); 0 turns the limit off. */
@@ -148,8 +162,10 @@ export type Config = Readonly<{
   cache: Readonly<{
     /** Safety net: a cached environment pointer is re-read at least this often. */
     pointerTtlMs: number;
-    /** How often this replica looks for other replicas' deployments. */
+    /** How often this replica looks for other replicas' deployments (and key revocations). */
     deploymentPollMs: number;
+    /** How long after the database last confirmed a key it is accepted while the database is unavailable. */
+    authOutageGraceMs: number;
     versionCacheSize: number;
     /** The bytes of version bodies the resolution cache holds at most. */
     versionCacheBytes: number;
@@ -289,11 +305,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     mongodbDb: e.MONGODB_DB,
     dataDir: e.PROMPTREG_DATA_DIR,
     bootstrapApiKey: e.PROMPTREG_API_KEY,
-    signingSecret: e.PROMPTREG_SIGNING_SECRET,
+    signingSecrets: e.PROMPTREG_SIGNING_SECRET && Object.freeze(e.PROMPTREG_SIGNING_SECRET),
     publicUrl: e.PROMPTREG_PUBLIC_URL?.replace(/\/+$/, ""),
     bodyUrlTtlSeconds: e.PROMPTREG_BODY_URL_TTL_SECONDS,
     bodyLimitBytes: e.PROMPTREG_BODY_LIMIT_BYTES,
+    compiledLimitBytes: e.PROMPTREG_COMPILED_LIMIT_BYTES,
     dbTimeoutMs: e.PROMPTREG_DB_TIMEOUT_MS,
+    healthDbDownMs: e.PROMPTREG_HEALTH_DB_DOWN_MS,
     logLevel: e.PROMPTREG_LOG_LEVEL,
     trustProxy: e.PROMPTREG_TRUST_PROXY,
     rateLimitPerMinute: e.PROMPTREG_RATE_LIMIT_PER_MINUTE,
@@ -318,6 +336,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     cache: Object.freeze({
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,
+      authOutageGraceMs: e.PROMPTREG_AUTH_OUTAGE_GRACE_MS,
       versionCacheSize: e.PROMPTREG_VERSION_CACHE_SIZE,
       versionCacheBytes: e.PROMPTREG_VERSION_CACHE_MB * 1024 * 1024,
     }),

@@ -1,7 +1,8 @@
 // One error type for every rule a service enforces, and one table mapping its codes to tRPC codes and
 // HTTP statuses, so the tRPC and REST adapters can never disagree about what an error means.
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from "mongodb";
+import { MongoError, MongoNetworkError, MongoOperationTimeoutError, MongoServerSelectionError } from "mongodb";
+import { RequestDeadlineError } from "./db/deadline.js";
 
 export const appErrorTable = {
   BAD_REQUEST: { trpc: "BAD_REQUEST", http: 400 },
@@ -48,11 +49,16 @@ export function errorHeaders(error: AppError): Record<string, string> {
   return {};
 }
 
-/** Driver errors that mean "the database cannot be reached", as opposed to a bug or a bad query. */
+/**
+ * Driver errors that mean "the database cannot be reached" (or did not answer within the request's
+ * deadline, db/deadline.ts), as opposed to a bug or a bad query.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;
+  if (error instanceof MongoOperationTimeoutError || error instanceof RequestDeadlineError) return true;
   if (!(error instanceof MongoError)) return false;
-  return ["MongoTopologyClosedError", "MongoNotConnectedError", "MongoNetworkTimeoutError", "MongoPoolClearedError"].includes(
+  // MongoWaitQueueTimeoutError: no connection could be checked out before the request's deadline.
+  return ["MongoTopologyClosedError", "MongoNotConnectedError", "MongoNetworkTimeoutError", "MongoPoolClearedError", "MongoWaitQueueTimeoutError"].includes(
     error.name,
   );
 }

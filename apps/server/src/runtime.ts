@@ -3,13 +3,14 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startEmbeddedDb, type EmbeddedDb } from "@promptreg/embedded-db";
+import { superviseEmbeddedDb, type SupervisedDb, type SupervisorEvent } from "@promptreg/embedded-db";
 import { startAnalytics, type AnalyticsRuntime } from "./analytics/index.js";
 import { createRequestListener } from "./app.js";
 import { answerClientErrorsAsJson } from "./http/client-errors.js";
 import { createProviderRouter } from "./gateway/providers/router.js";
 import type { Config } from "./config.js";
 import { connectDatabase, createRepositories, ensureIndexes, type DatabaseConnection } from "./db/index.js";
+import { createHealth } from "./health.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, createObservability } from "./observability/index.js";
 import { createServices, type Services } from "./services/index.js";
@@ -19,7 +20,8 @@ export interface RunningServer {
   port: number;
   services: Services;
   database: DatabaseConnection;
-  embeddedDb: EmbeddedDb | undefined;
+  /** The embedded database and its supervisor (absent with MONGODB_URI). */
+  embeddedDb: SupervisedDb | undefined;
   logger: Logger;
   /** The call recorder and tracer (tests drain the recorder to read what it wrote). */
   analytics: AnalyticsRuntime;
@@ -27,10 +29,10 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  let embeddedDb: EmbeddedDb | undefined;
+  let embeddedDb: SupervisedDb | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
-    embeddedDb = await startEmbeddedDb({ dataDir: config.dataDir, binary: config.ferretdbBin });
+    embeddedDb = await superviseEmbeddedDb({ dataDir: config.dataDir, binary: config.ferretdbBin, onEvent: (event) => logSupervisor(logger, event) });
     uri = embeddedDb.uri;
     logger.info({ dataDir: config.dataDir, uri }, "embedded FerretDB started");
   }
@@ -41,10 +43,10 @@ export async function startServer(config: Config, logger = createLogger(config.l
     database = await connectDatabase(uri, config.mongodbDb, config.dbTimeoutMs, { onCommand: metrics.observeDbCommand });
     const repositories = createRepositories(database.db, { dbTimeoutMs: config.dbTimeoutMs });
     await ensureIndexes(repositories);
-    const signingSecret = config.signingSecret ?? (await repositories.settings.sharedSecret("body-url-signing-secret"));
+    const signingSecrets = config.signingSecrets ?? [await repositories.settings.sharedSecret("body-url-signing-secret")];
     const services = createServices(repositories, {
       bootstrapApiKey: config.bootstrapApiKey,
-      signingSecret,
+      signingSecrets,
       bodyUrlTtlSeconds: config.bodyUrlTtlSeconds,
       ...config.cache,
       analytics: config.analytics,
@@ -60,7 +62,8 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const observability = createObservability(logger, metrics);
     analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
     const calls = analytics.sink;
-    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, calls }));
+    const health = createHealth({ database, embedded: embeddedDb, dbDownMs: config.healthDbDownMs });
+    const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, health, calls }));
     answerClientErrorsAsJson(server);
     // A deep accept queue: thousands of long LLM calls may connect at once (the default 511 drops SYNs past it,
     // and a dropped SYN costs the caller a 1-s retransmit).
@@ -88,6 +91,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
         await closed;
         clearTimeout(timer);
         services.deploymentFeed.stop();
+        health.stop();
         // In-flight calls are over: write their records (bounded) while the database is still there.
         await running.close();
         await providers.close();
@@ -100,5 +104,26 @@ export async function startServer(config: Config, logger = createLogger(config.l
     await database?.close().catch(() => undefined);
     await embeddedDb?.stop();
     throw error;
+  }
+}
+
+/** One log line per supervisor step: an exit and each restart are worth an operator's attention. */
+function logSupervisor(logger: Logger, event: SupervisorEvent): void {
+  switch (event.type) {
+    case "exited":
+      logger.error({ pid: event.pid, code: event.code, signal: event.signal, stderr: event.stderr || undefined }, "embedded FerretDB exited; restarting it");
+      break;
+    case "restarting":
+      logger.warn({ attempt: event.attempt, delayMs: event.delayMs }, "restarting embedded FerretDB");
+      break;
+    case "restarted":
+      logger.warn({ pid: event.pid, attempt: event.attempt, downMs: event.downMs }, "embedded FerretDB restarted");
+      break;
+    case "restart-failed":
+      logger.error({ attempt: event.attempt, error: event.error }, "embedded FerretDB did not start");
+      break;
+    case "gave-up":
+      logger.fatal({ attempts: event.attempts, downMs: event.downMs }, "gave up restarting embedded FerretDB; /healthz answers 503");
+      break;
   }
 }

@@ -127,6 +127,39 @@ describe("size and shape", () => {
     expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
   });
 
+  it("a template that would compile past the limit is a 413 naming it, in OpenAI's shape, before anything is built (it was a 500)", { timeout: 120_000 }, async () => {
+    // One variable used 2,000 times, called with a 500 KB input: 1 GB of text to build.
+    const content = Array.from({ length: 2000 }, () => "{{hc:text:string}}").join(" ");
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "blow-up", promptBody: sampleBody({ messages: [{ role: "user", content }] }) })).body.data;
+    fake.reset();
+    const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: { text: "x".repeat(500_000) } }));
+    expect(res.status).toBe(413);
+    const { error } = (await res.json()) as { error: { message: string; type: string; code: string } };
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "compiled_request_too_large" });
+    expect(error.message).toMatch(/1,000,\d{3},\d{3} bytes.*4,194,304 .*PROMPTREG_COMPILED_LIMIT_BYTES/);
+    expect(fake.requests).toHaveLength(0);
+    // The caller's own messages are compiled with the inputs too: the same bound applies to them.
+    const own = await rawPost(
+      "/v1/chat/completions",
+      JSON.stringify({ prompt_id: id, inputs: { text: "x".repeat(400_000) }, messages: [{ role: "user", content: Array.from({ length: 20 }, () => "{{hc:text:string}}").join("") }] }),
+    );
+    expect(own.status).toBe(413);
+    // Within the limit it compiles and is sent: 2,000 x 1 KB.
+    expect((await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: { text: "y".repeat(1000) } }))).status).toBe(200);
+    expect(fake.requests[0]!.body.messages[0].content).toHaveLength(2000 * 1000 + 1999);
+  });
+
+  it("prompt partials that expand a body past the limit in total are refused (each under the per-string bound)", { timeout: 120_000 }, async () => {
+    const big = (await server.rest("POST", "/v1/prompt-2025", { name: "big-partial", promptBody: sampleBody({ messages: [{ role: "user", content: "z".repeat(600_000) }] }) })).body.data;
+    const messages = Array.from({ length: 10 }, () => ({ role: "user" as const, content: `{{hcp:${big.id}:0}}` }));
+    const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "many-partials", promptBody: sampleBody({ messages }) })).body.data;
+    fake.reset();
+    const res = await rawPost("/v1/chat/completions", JSON.stringify({ prompt_id: id, inputs: {} }));
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { message: string; code: string } }).error).toMatchObject({ code: "compiled_request_too_large", message: expect.stringMatching(/PROMPTREG_COMPILED_LIMIT_BYTES/) });
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("deeply nested JSON in gateway inputs is a 400, not a crash", async () => {
     const { id } = (await server.rest("POST", "/v1/prompt-2025", { name: "deep", promptBody: sampleBody() })).body.data;
     const deep = "[".repeat(100_000) + "]".repeat(100_000);

@@ -21,7 +21,7 @@ const startReplica = async (): Promise<Services> => {
   // The TTL is far longer than the test: only the feed can make B forget what it cached.
   return createServices(repos, {
     bootstrapApiKey: undefined,
-    signingSecret: "replica-invalidation-test-secret-0123456789",
+    signingSecrets: ["replica-invalidation-test-secret-0123456789"],
     bodyUrlTtlSeconds: 300,
     pointerTtlMs: 600_000,
     versionCacheSize: 1000,

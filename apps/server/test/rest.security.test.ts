@@ -173,3 +173,39 @@ describe("operator endpoints", () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
   });
 });
+
+describe("signed body URLs", () => {
+  it("rotate PROMPTREG_SIGNING_SECRET without breaking URLs in flight; a dropped secret no longer opens anything", { timeout: 120_000 }, async () => {
+    const [old, next] = ["old-signing-secret-".padEnd(40, "o"), "new-signing-secret-".padEnd(40, "n")];
+    const replica = (secrets: string) => startTestServer({ MONGODB_DB: `${server.dbName}_rot`, PROMPTREG_SIGNING_SECRET: secrets });
+    const urlOf = async (s: TestServer, versionId: string) =>
+      ((await s.rest("POST", "/v1/prompt-2025/query/version", { promptVersionId: versionId })).body.data as { s3_url: string }).s3_url;
+    const fetchBody = async (s: TestServer, url: string) => (await fetch(`${s.url}${new URL(url).pathname}${new URL(url).search}`)).status;
+
+    const before = await replica(old);
+    const { versionId } = (await before.rest("POST", "/v1/prompt-2025", { name: "signed", promptBody: sampleBody() })).body.data;
+    const inFlight = await urlOf(before, versionId);
+    expect(await fetchBody(before, inFlight)).toBe(200);
+    await before.stop();
+
+    // Rotated: the new secret signs, the old one still verifies what it signed.
+    const rotating = await replica(`${next},${old}`);
+    try {
+      expect(await fetchBody(rotating, inFlight)).toBe(200);
+      const fresh = await urlOf(rotating, versionId);
+      expect(new URL(fresh).searchParams.get("signature")).not.toBe(new URL(inFlight).searchParams.get("signature"));
+      expect(await fetchBody(rotating, fresh)).toBe(200);
+    } finally {
+      await rotating.stop();
+    }
+
+    // The old secret retired: what it signed is refused, what the new one signed is not.
+    const retired = await replica(next);
+    try {
+      expect(await fetchBody(retired, inFlight)).toBe(403);
+      expect(await fetchBody(retired, await urlOf(retired, versionId))).toBe(200);
+    } finally {
+      await retired.stop();
+    }
+  });
+});

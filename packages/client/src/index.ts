@@ -70,5 +70,5 @@ export {
 } from "./errors.js";
 export type { FetchLike, HeadersOption } from "./http.js";
 // A prompt partial that cannot be resolved surfaces as one of these (from the shared compile engine).
-export { PartialCycleError, PartialDepthError, PartialError, PartialResolutionError } from "@promptreg/template";
+export { CompiledSizeError, PartialCycleError, PartialDepthError, PartialError, PartialResolutionError } from "@promptreg/template";
 export type { TGatewayPromptFields } from "@promptreg/contracts";

@@ -2,6 +2,7 @@
 // stale-while-revalidate, partials, and what it throws.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  CompiledSizeError,
   createRestClient,
   PromptManager,
   PromptNotFoundError,
@@ -332,5 +333,19 @@ describe("prompt partials", () => {
 
     const broken = await rest.createPrompt({ name: "broken partial", promptBody: { model: "m", messages: [{ role: "user", content: "{{hcp:zzzzzz:0}}" }] } });
     await expect(prompts.getPromptBody({ prompt_id: broken.id })).rejects.toBeInstanceOf(PartialResolutionError);
+  });
+});
+
+describe("the compiled size bound, as the gateway's", () => {
+  it("throws CompiledSizeError before building a body past maxCompiledBytes (one variable 2,000 times, a 500 KB input)", async () => {
+    const content = Array.from({ length: 2000 }, () => "{{hc:text:string}}").join(" ");
+    const { id } = await rest.createPrompt({ name: "blow-up", promptBody: { model: "m", messages: [{ role: "user", content }] } });
+    const prompts = manager({ subscribe: false });
+    const error: unknown = await prompts.getPromptBody({ prompt_id: id, inputs: { text: "x".repeat(500_000) } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CompiledSizeError);
+    expect(error).toMatchObject({ limit: 4 * 1024 * 1024, message: expect.stringMatching(/^the compiled request would be 1,000,\d{3},\d{3} bytes/) });
+    expect((await prompts.getPromptBody({ prompt_id: id, inputs: { text: "y".repeat(100) } })).errors).toEqual([]);
+    const strict = manager({ subscribe: false, maxCompiledBytes: 100_000 });
+    await expect(strict.getPromptBody({ prompt_id: id, inputs: { text: "y".repeat(100) } })).rejects.toBeInstanceOf(CompiledSizeError);
   });
 });

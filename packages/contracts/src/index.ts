@@ -4,6 +4,7 @@ export * from "./api-keys.js";
 export * from "./common.js";
 export * from "./environments.js";
 export * from "./gateway.js";
+export * from "./health.js";
 export * from "./prompt-body.js";
 export * from "./prompts.js";
 export * from "./providers.js";

@@ -24,8 +24,12 @@ export interface EmbeddedDb {
   pid: number;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. */
   stop(): Promise<void>;
-  /** Resolves when the process exits for any reason. */
+  /** Resolves when the process exits for any reason (its exit code; null when a signal ended it). */
   exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited by one. */
+  exitSignal(): NodeJS.Signals | null;
+  /** The last lines the process wrote to stderr (why it exited). */
+  stderrTail(): string;
 }
 
 /**
@@ -50,7 +54,13 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   child.stderr?.on("data", (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4000);
   });
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  let signal: NodeJS.Signals | null = null;
+  const exited = new Promise<number | null>((r) =>
+    child.on("exit", (code, exitSignal) => {
+      signal = exitSignal;
+      r(code);
+    }),
+  );
 
   const uri = await new Promise<string>((resolveUri, reject) => {
     const timer = setTimeout(() => {
@@ -80,6 +90,8 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
     port: Number(new URL(uri).port),
     pid: child.pid!,
     exited,
+    exitSignal: () => signal,
+    stderrTail: () => stderrTail,
     stop: () => stopProcess(child, exited),
   };
 }

@@ -20,6 +20,7 @@ import { applyPlan, cloneJson, deepFreeze, type Resolved } from "./apply.js";
 import { mergeParts, overriddenKeys, requestParts, type RequestParts } from "./merge.js";
 import { scanValue, type BodyScan, type LocatedProblem, type TemplateError } from "./scan.js";
 import { escapePointerToken, partialKey } from "./syntax.js";
+import { CompiledSizeError, DEFAULT_MAX_COMPILED_BYTES, exactBytes, jsonBytes, planSize, upperBytes, type PlanSize } from "./size.js";
 import { inputValue, resolveInputs, resolveValue, unusedInputs, wrongType } from "./validate.js";
 
 export interface CompileResult {
@@ -33,6 +34,16 @@ export interface CompileResult {
   variables: TTemplateVariable[];
 }
 
+export interface CompileOptions {
+  /**
+   * Largest compiled body, in bytes of JSON: past it compiling throws CompiledSizeError before building
+   * anything (the size is computed from the template's variable counts and the inputs' sizes). The
+   * template's own text counts, and the caller's messages, tools and response_format when they hold
+   * placeholders. Default DEFAULT_MAX_COMPILED_BYTES (4 MiB).
+   */
+  maxBytes?: number;
+}
+
 const NO_INPUTS: Record<string, unknown> = Object.freeze({});
 
 interface TemplateState {
@@ -44,6 +55,8 @@ interface TemplateState {
   names: ReadonlySet<string>;
   /** Deep-copy the template's subtrees into the result (false: they are frozen and shared). */
   copyClean: boolean;
+  /** What the template weighs once filled (size.ts). */
+  size: PlanSize;
 }
 
 function topToken(location: string): string {
@@ -61,7 +74,7 @@ function templateState(body: TPromptBody, copyClean: boolean): TemplateState {
   }
   for (const error of scan.errors) locatedKeys.add(topToken(error.location));
   const names = new Set(scan.variables.map((v) => v.name));
-  return { body, scan, locatedKeys, names, copyClean };
+  return { body, scan, locatedKeys, names, copyClean, size: planSize(scan.plan, jsonBytes(body)) };
 }
 
 /** A top-level key's subtree, as JSON Pointer prefix test. */
@@ -169,12 +182,14 @@ function compileRequestParts(
   parts: RequestParts,
   inputs: Record<string, unknown>,
   errors: TInputError[],
+  fits: (size: PlanSize, values: readonly (Resolved | undefined)[]) => void,
 ): { parts: RequestParts; names: ReadonlySet<string> } {
   const names = new Set<string>();
   if (parts.messages.length === 0 && parts.tools.length === 0 && parts.response_format === undefined) {
     return { parts, names };
   }
   const scan = scanValue(parts, { mode: "request", root: "body", locations: false });
+  // Without placeholders the caller's parts are sent as received (the request's own size bounds them).
   if (scan.plan === null) return { parts, names };
   const reported = new Set(errors.map((e) => `${e.expected}:${e.variable}`));
   const values = scan.variables.map(({ name, type }) => {
@@ -188,17 +203,36 @@ function compileRequestParts(
     }
     return resolved;
   });
+  fits(planSize(scan.plan, jsonBytes(parts)), values);
   const compiled = applyPlan(parts, scan.plan, { variables: values, partials: null, copyClean: false });
   return { parts: compiled as RequestParts, names };
 }
 
-function compileWith(state: TemplateState, request: Record<string, unknown>): CompileResult {
+/**
+ * Throws CompiledSizeError when the template filled with its values, plus the caller's parts filled with
+ * theirs, would weigh more than `limit`: decided before either is built.
+ */
+function checkSize(state: TemplateState, values: readonly (Resolved | undefined)[], limit: number) {
+  let template = upperBytes(state.size, values);
+  if (template > limit) {
+    template = exactBytes(state.size, values);
+    if (template > limit) throw new CompiledSizeError(template, limit);
+  }
+  return (callerSize: PlanSize, callerValues: readonly (Resolved | undefined)[]) => {
+    if (template + upperBytes(callerSize, callerValues) <= limit) return;
+    const total = exactBytes(state.size, values) + exactBytes(callerSize, callerValues);
+    if (total > limit) throw new CompiledSizeError(total, limit);
+  };
+}
+
+function compileWith(state: TemplateState, request: Record<string, unknown>, options: CompileOptions): CompileResult {
   const errors: TInputError[] = [];
   const inputs = readInputs(request, errors);
   const effective = effectiveAnalysis(state, request);
   templateProblems(effective, errors);
   const template = resolveTemplate(state, effective, inputs, errors);
-  const caller = compileRequestParts(requestParts(request), inputs, errors);
+  const fits = checkSize(state, template.values, options.maxBytes ?? DEFAULT_MAX_COMPILED_BYTES);
+  const caller = compileRequestParts(requestParts(request), inputs, errors, fits);
   const warnings =
     inputs === NO_INPUTS ? [] : unusedInputs(inputs, (name) => template.names.has(name) || caller.names.has(name));
 
@@ -223,8 +257,9 @@ function compileWith(state: TemplateState, request: Record<string, unknown>): Co
 export function compilePrompt(
   template: TPromptBody,
   request: { inputs?: Record<string, unknown>; [k: string]: unknown },
+  options: CompileOptions = {},
 ): CompileResult {
-  return compileWith(templateState(template, true), request);
+  return compileWith(templateState(template, true), request, options);
 }
 
 /** A template analysed once, for compilePrepared. Everything in it is deeply frozen. */
@@ -266,8 +301,9 @@ export function prepareTemplate(template: TPromptBody): PreparedTemplate {
 export function compilePrepared(
   prepared: PreparedTemplate,
   request: { inputs?: Record<string, unknown>; [k: string]: unknown },
+  options: CompileOptions = {},
 ): CompileResult {
   const state = preparedStates.get(prepared);
   if (state === undefined) throw new TypeError("compilePrepared needs a template returned by prepareTemplate");
-  return compileWith(state, request);
+  return compileWith(state, request, options);
 }

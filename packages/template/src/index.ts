@@ -28,7 +28,9 @@ export {
   compilePrepared,
   compilePrompt,
   prepareTemplate,
+  type CompileOptions,
   type CompileResult,
   type PreparedTemplate,
 } from "./compile.js";
+export { CompiledSizeError, DEFAULT_MAX_COMPILED_BYTES } from "./size.js";
 export { DEFAULT_ENVIRONMENT, VARIABLE_TYPES } from "./syntax.js";

@@ -5,13 +5,14 @@
  *
  * Helicone's SDK only replaces partials whose texts are handed to mergePromptBody (one level, message
  * contents only), and getPromptBody hands none, so its bodies keep the raw `{{hcp:…}}`. We expand
- * recursively, refuse cycles, bound the depth and the expanded length, and expand partials in every string
+ * recursively, refuse cycles, bound the depth, each expanded string's length and the expanded body's, and expand partials in every string
  * of the body (where analyzeTemplate reports them), not only in message contents.
  */
 import type { TPromptBody } from "@promptreg/contracts";
 import { applyPlan } from "./apply.js";
 import type { Plan } from "./scan.js";
 import { scanValue } from "./scan.js";
+import { CompiledSizeError, DEFAULT_MAX_COMPILED_BYTES } from "./size.js";
 import { partialKey, scanString } from "./syntax.js";
 
 export interface PartialRef {
@@ -28,6 +29,12 @@ export interface ExpandPartialsOptions {
   maxDepth?: number;
   /** Longest string an expansion may produce, in UTF-16 units. Default 1,000,000. */
   maxLength?: number;
+  /**
+   * Largest body the expansion may produce, in UTF-16 units of its JSON: many strings each under
+   * `maxLength` can still add up. Past it, CompiledSizeError before the body is built. Default
+   * DEFAULT_MAX_COMPILED_BYTES.
+   */
+  maxTotalLength?: number;
 }
 
 export const DEFAULT_MAX_PARTIAL_DEPTH = 10;
@@ -212,8 +219,13 @@ class Expander {
   }
 }
 
-/** Length of every planned string once its partial holes are filled; each must stay within the bound. */
-function checkPlanLengths(plan: Plan, texts: readonly string[], expander: Expander): void {
+/**
+ * Length of every planned string once its partial holes are filled: each must stay within the per-string
+ * bound, and the body as a whole (`bodyLength`, its JSON as written, plus what the partials add) within
+ * `maxTotal`.
+ */
+function checkPlanLengths(plan: Plan, texts: readonly string[], expander: Expander, bodyLength: number, maxTotal: number): void {
+  let total = bodyLength;
   const stack: Plan[] = [plan];
   while (stack.length > 0) {
     const current = stack.pop()!;
@@ -226,6 +238,14 @@ function checkPlanLengths(plan: Plan, texts: readonly string[], expander: Expand
     for (const literal of current.literals) length += literal.length;
     for (const hole of current.holes) length += hole.partial ? texts[hole.slot]!.length : hole.raw.length;
     expander.checkLength(length, []);
+    total += length;
+  }
+  if (total > maxTotal) {
+    throw new CompiledSizeError(
+      total,
+      maxTotal,
+      `prompt partials expand the body to ${total.toLocaleString("en-US")} characters, more than the ${maxTotal.toLocaleString("en-US")} allowed`,
+    );
   }
 }
 
@@ -247,7 +267,7 @@ export async function expandPartialsDetailed<T>(
   );
   const { texts } = await expander.expandAll(scan.partials, []);
   const slotTexts = scan.partials.map((ref) => texts.get(partialKey(ref))!);
-  checkPlanLengths(scan.plan, slotTexts, expander);
+  checkPlanLengths(scan.plan, slotTexts, expander, JSON.stringify(body)?.length ?? 0, options.maxTotalLength ?? DEFAULT_MAX_COMPILED_BYTES);
   const expanded = applyPlan(body, scan.plan, { variables: null, partials: slotTexts, copyClean: true }) as T;
   return { body: expanded, resolved: expander.resolved };
 }
@@ -255,7 +275,8 @@ export async function expandPartialsDetailed<T>(
 /**
  * Replaces every prompt partial in `body` (any string, keys included) by the text of the message it names,
  * recursively. Returns a new body, or `body` itself when it holds no partial. Throws PartialCycleError,
- * PartialDepthError or PartialResolutionError (all PartialError), or what `load` throws.
+ * PartialDepthError or PartialResolutionError (all PartialError), CompiledSizeError when the body would
+ * expand past `maxTotalLength`, or what `load` throws.
  */
 export async function expandPartials<T>(body: T, load: PartialLoader, options?: ExpandPartialsOptions): Promise<T> {
   return (await expandPartialsDetailed(body, load, options)).body;

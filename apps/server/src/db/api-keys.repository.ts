@@ -24,6 +24,8 @@ export function createApiKeysRepository(db: Db) {
         { key: { hash: 1 }, name: "hash_unique", unique: true },
         // Listing an organization's keys.
         { key: { orgId: 1, createdAt: -1 }, name: "org_created" },
+        // Replicas read the keys revoked lately (revokedSince), after the deployment clock moved.
+        { key: { revokedAt: 1 }, name: "revoked_at" },
       ]);
     },
 
@@ -45,6 +47,11 @@ export function createApiKeysRepository(db: Db) {
     async list(scope: TenantScope): Promise<TApiKey[]> {
       const docs = await collection.find({ orgId: scope.orgId }).sort({ createdAt: -1 }).toArray();
       return docs.map(toApiKey);
+    },
+
+    /** Keys of every organization revoked since `since` (inclusive), oldest first: for other replicas' caches. */
+    async revokedSince(since: Date, limit: number): Promise<ApiKeyDoc[]> {
+      return collection.find({ revokedAt: { $gte: since } }).sort({ revokedAt: 1 }).limit(limit).toArray();
     },
 
     /** Returns the revoked key's hash (to drop it from the auth cache), or null when no such live key. */

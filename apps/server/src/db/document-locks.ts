@@ -9,9 +9,10 @@
 // and costs two single-document operations per update, on writes that are rare next to reads.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Collection, Db } from "mongodb";
+import type { Collection, Db, DeleteOptions } from "mongodb";
 import { AppError } from "../errors.js";
 import { KeyedMutex } from "../keyed-mutex.js";
+import { notCountingTowardsDeadline, outsideRequestDeadline, remainingMs } from "./deadline.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 
 interface LockDoc {
@@ -54,7 +55,8 @@ export function createDocumentLocks(db: Db, options: DocumentLockOptions = {}) {
         continue;
       }
       if (Date.now() > deadline) throw new AppError("CONFLICT", "the prompt is being changed by other requests; try again");
-      await sleep(Math.min(2 + attempt * 2, 25) * (0.5 + Math.random()));
+      // Waiting for another holder is contention (bounded by waitMs: 409), not the database's time.
+      await notCountingTowardsDeadline(sleep(Math.min(2 + attempt * 2, 25) * (0.5 + Math.random())));
     }
   }
 
@@ -76,8 +78,13 @@ export function createDocumentLocks(db: Db, options: DocumentLockOptions = {}) {
           } catch (error) {
             reject(asError(error));
           } finally {
-            // A failed release (database gone) leaves the lock to expire.
-            await collection.deleteOne({ _id: key, token }).catch(() => undefined);
+            // Released even when the request's deadline has passed (the next writer would wait out the lease),
+            // but not waited for longer than the request had left (at least 250 ms): when the database does
+            // not answer, this replica's next writer must not queue behind a release that cannot happen; the
+            // lease frees the lock anyway. (Driver 7 aborts writes on a signal too; its typings declare it
+            // for reads only.)
+            const bounded = { signal: AbortSignal.timeout(Math.min(leaseMs, Math.max(250, remainingMs() ?? leaseMs))) } as DeleteOptions;
+            await outsideRequestDeadline(() => collection.deleteOne({ _id: key, token }, bounded)).catch(() => undefined);
           }
         });
       });

@@ -50,6 +50,16 @@ export interface PromptDoc {
    * Absent on prompts created before it existed: readers then query the pointers.
    */
   environments?: string[];
+  /**
+   * Versions whose creation has started but that may not be in the version index yet (write-ahead, see
+   * version-index.repository.ts): recorded with the creation counter, removed once indexed. Absent when none.
+   */
+  pendingVersions?: PendingVersion[];
+}
+
+export interface PendingVersion {
+  id: string;
+  at: Date;
 }
 
 export interface VersionDoc {
@@ -130,4 +140,94 @@ export interface PromptChangeDoc {
 export interface SettingDoc {
   _id: string;
   value: string;
+}
+
+/** A version as listings show it: everything but the body. Versions never change, so neither does this. */
+export interface VersionIndexEntry {
+  id: string;
+  major: number;
+  minor: number;
+  seq: number;
+  commitMessage: string;
+  model: string;
+  createdAt: Date;
+  variables: TTemplateVariable[];
+  partials: TPromptPartialRef[];
+}
+
+/** Per chunk of a prompt's version index: how many entries it holds and the range of their majors. */
+export interface VersionChunkStats {
+  n: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * A prompt's version index (`_id`: the prompt id): which chunks exist and their sizes. Listing, counting
+ * and the highest major read this and a few chunks by `_id`, whatever the size of the registry.
+ */
+export interface VersionIndexDoc {
+  _id: string;
+  orgId: string;
+  /** Names this index's chunks: a backfill writes a fresh build and only the one recorded here is read. */
+  build: string;
+  /**
+   * Per chunk `[chunk, n, lo, hi]` (VersionChunkStats), as JSON text: 2,000 chunks at 100k versions, which
+   * FerretDB took ~0.4 s to read and rewrite as sub-documents, and reads as one string at once.
+   */
+  chunks: string;
+}
+
+/** Versions `seq` in [chunk × size, (chunk + 1) × size) of one prompt; `_id` `${promptId}:${build}:${chunk}`. */
+export interface VersionChunkDoc {
+  _id: string;
+  orgId: string;
+  promptId: string;
+  chunk: number;
+  /**
+   * Keyed by `v` + the version id (escaped): written with `$set` of one field, idempotently. Each entry is
+   * its JSON text: FerretDB converts every nested field of a document on each read and update, and a chunk
+   * of 100 entries as documents cost ~60 ms per update under load, ~9 ms as text.
+   */
+  entries: Record<string, string>;
+}
+
+/** A prompt as the prompt list shows it. */
+export interface PromptIndexEntry {
+  id: string;
+  name: string;
+  tags: string[];
+  createdAt: Date;
+}
+
+/** Marks a prompt whose list entry may not match its document (a change in flight, or one that died). */
+export interface DirtyPrompt {
+  id: string;
+  at: Date;
+}
+
+/**
+ * An organization's prompt index (`_id`: the organization id): the prompt list, count and tags read it and
+ * its `k` chunks by `_id`. `build` null: created by a writer before the organization's prompts were indexed
+ * (a backfill builds it).
+ */
+export interface PromptIndexDoc {
+  _id: string;
+  orgId: string;
+  build: string | null;
+  /** Number of chunks; a prompt's entry lives in chunk hash(prompt id) mod k. */
+  k: number;
+  dirty: DirtyPrompt[];
+  /**
+   * Marks whose writers finished before the index was built (`build` null then): their changes are stored,
+   * so the build may drop them once it has read those prompts.
+   */
+  settled?: DirtyPrompt[];
+}
+
+/** `_id` `${orgId}:${build}:${i}`. Entries as JSON text, as in VersionChunkDoc. */
+export interface PromptIndexChunkDoc {
+  _id: string;
+  orgId: string;
+  entries: Record<string, string>;
 }

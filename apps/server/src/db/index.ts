@@ -4,16 +4,21 @@ import { MongoClient, type Db } from "mongodb";
 import { createAnalyticsRepository } from "./analytics.repository.js";
 import { createApiKeysRepository } from "./api-keys.repository.js";
 import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
+import { withDeadlines } from "./deadline.js";
 import { createDeploymentsRepository } from "./deployments.repository.js";
+import { createDocumentLocks } from "./document-locks.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
 import { createOrganizationsRepository } from "./organizations.repository.js";
 import { createPointerCopiesRepository } from "./pointer-copies.repository.js";
 import { createPromptChangesRepository } from "./prompt-changes.repository.js";
+import { createPromptIndexRepository } from "./prompt-index.repository.js";
 import { createPromptsRepository } from "./prompts.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
+import { BACKFILL_TIMEOUT_MS, createVersionIndexRepository } from "./version-index.repository.js";
 import { createVersionsRepository } from "./versions.repository.js";
 
 export type { TenantScope } from "./scope.js";
+export { notCountingTowardsDeadline, outsideRequestDeadline, remainingMs, withOwnDeadline, withRequestDeadline } from "./deadline.js";
 export { isDuplicateKeyError } from "./duplicate-key.js";
 
 export interface RepositoryOptions {
@@ -23,11 +28,15 @@ export interface RepositoryOptions {
 
 export function createRepositories(db: Db, options: RepositoryOptions = {}) {
   const lockOptions = options.dbTimeoutMs === undefined ? {} : { leaseMs: options.dbTimeoutMs + 1000, waitMs: 2 * options.dbTimeoutMs + 5000 };
+  // One set of locks for every repository, so this replica's writers of one key queue in memory.
+  const locks = createDocumentLocks(db, lockOptions);
   return {
     organizations: createOrganizationsRepository(db),
     apiKeys: createApiKeysRepository(db),
-    prompts: createPromptsRepository(db, lockOptions),
+    prompts: createPromptsRepository(db, locks),
+    promptIndex: createPromptIndexRepository(db, locks),
     versions: createVersionsRepository(db),
+    versionIndex: createVersionIndexRepository(db, locks),
     environments: createEnvironmentsRepository(db),
     pointerCopies: createPointerCopiesRepository(db),
     deployments: createDeploymentsRepository(db),
@@ -69,7 +78,9 @@ export async function connectDatabase(uri: string, dbName: string, timeoutMs: nu
     // Fail fast when the database is gone, so requests answer 503 instead of hanging.
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: Math.max(timeoutMs * 6, 30_000),
+    // Every operation carries an AbortSignal (deadline.ts): a request's deadline, a default bound outside
+    // requests, or its own (an index backfill). The socket timeout is only a last resort past those.
+    socketTimeoutMS: BACKFILL_TIMEOUT_MS + 60_000,
     // Version writes must survive a primary failover on a real replica set.
     writeConcern: { w: "majority" },
     retryWrites: true,
@@ -82,13 +93,15 @@ export async function connectDatabase(uri: string, dbName: string, timeoutMs: nu
     client.on("commandFailed", (e) => onCommand({ commandName: e.commandName, durationMs: e.duration, ok: false }));
   }
   await client.connect();
-  const db = client.db(dbName);
+  // Every collection honours the deadline of the request it is used in (deadline.ts); outside requests,
+  // what the socket timeout used to bound.
+  const db = withDeadlines(client.db(dbName), Math.max(timeoutMs * 6, 30_000));
   return {
     client,
     db,
     async ping() {
       try {
-        await db.command({ ping: 1 }, { timeoutMS: timeoutMs });
+        await db.command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) });
         return true;
       } catch {
         return false;

@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter, Sort } from "mongodb";
 import type { TPrompt, TPromptSort } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
-import { createDocumentLocks, type DocumentLockOptions } from "./document-locks.js";
+import type { DocumentLocks } from "./document-locks.js";
 import type { PromptDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -31,7 +31,7 @@ const SORTS: Record<TPromptSort, Sort> = {
   name: { name: 1, _id: 1 },
 };
 
-export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions = {}) {
+export function createPromptsRepository(db: Db, locks: DocumentLocks) {
   const collection: Collection<PromptDoc> = db.collection("prompts");
   /** Only prompts whose creation finished and that were not deleted are visible. */
   const visible = (scope: TenantScope, extra: Filter<PromptDoc> = {}): Filter<PromptDoc> => ({
@@ -43,7 +43,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
 
   // Every update of a prompt document holds its lock: see document-locks.ts (concurrent updates of one
   // document must not lose each other: deleted versions, deletion, name, tags, the creation counter).
-  const locks = createDocumentLocks(db, lockOptions);
   const locked = <T>(promptId: string, update: () => Promise<T>) => locks.run(`prompts:${promptId}`, update);
 
   // The same rule as `visible`, for a document read by bare `_id`.
@@ -52,13 +51,10 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
-        // list (newest first), count, distinct tags: all filter by org and visibility.
+        // An organization's visible prompts, read once to build its prompt index (prompt-index.repository.ts).
         { key: { orgId: 1, state: 1, deletedAt: 1, createdAt: -1, _id: -1 }, name: "org_visible_created_id" },
-        // list by last change, and by name.
+        // Listed by last change (the one order the prompt index does not hold: see prompts.service.ts).
         { key: { orgId: 1, state: 1, deletedAt: 1, updatedAt: -1, _id: -1 }, name: "org_visible_updated_id" },
-        { key: { orgId: 1, state: 1, deletedAt: 1, name: 1, _id: 1 }, name: "org_visible_name_id" },
-        // tagsFilter on list.
-        { key: { orgId: 1, tags: 1 }, name: "org_tags" },
         // Sweep of creations abandoned half-way.
         { key: { state: 1, createdAt: 1 }, name: "state_created" },
       ]);
@@ -77,6 +73,10 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
       return doc && isVisible(scope, doc) ? doc : null;
     },
 
+    /**
+     * A page of visible prompts as the database orders them: only for the order by last change, which the
+     * prompt index (by `_id`, flat at any size) does not hold. Scans the organization's prompts on FerretDB v1.
+     */
     async list(scope: TenantScope, query: PromptListQuery): Promise<{ items: PromptDoc[]; total: number }> {
       const filter = visible(scope);
       // A name containing the text, or the prompt whose id it is (a pasted id finds its prompt).
@@ -87,15 +87,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
         collection.countDocuments(filter),
       ]);
       return { items: docs, total };
-    },
-
-    async count(scope: TenantScope): Promise<number> {
-      return collection.countDocuments(visible(scope));
-    },
-
-    async distinctTags(scope: TenantScope): Promise<string[]> {
-      const tags = await collection.distinct("tags", visible(scope));
-      return (tags).sort((a, b) => a.localeCompare(b));
     },
 
     async rename(scope: TenantScope, promptId: string, name: string): Promise<boolean> {
@@ -111,21 +102,6 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
     async markDeleted(scope: TenantScope, promptId: string): Promise<boolean> {
       const result = await locked(promptId, () => collection.updateOne(visible(scope, { _id: promptId }), { $set: { deletedAt: new Date() } }));
       return result.matchedCount === 1;
-    },
-
-    /**
-     * Reserves the next creation sequence number of a visible prompt; null when the prompt is not visible.
-     * One atomic single-document operation, so it is also the existence check for version creation. By
-     * bare `_id`, as by-id.ts explains (with any other filter FerretDB scans every prompt on each version
-     * created): callers have just checked that the prompt is the caller's and visible, and the returned
-     * document says whether it still is.
-     */
-    async nextVersionSeq(scope: TenantScope, promptId: string): Promise<number | null> {
-      // The version's creation is the prompt's last change (set here, in the update it takes anyway).
-      const doc = await locked(promptId, () =>
-        collection.findOneAndUpdate({ _id: promptId }, { $inc: { versionSeq: 1 }, $set: { updatedAt: new Date() } }, { returnDocument: "after" }),
-      );
-      return doc && isVisible(scope, doc) ? doc.versionSeq : null;
     },
 
     async hideVersion(scope: TenantScope, promptId: string, versionId: string): Promise<boolean> {
@@ -147,7 +123,7 @@ export function createPromptsRepository(db: Db, lockOptions: DocumentLockOptions
 
     /**
      * Records a change stored elsewhere (a pointer moved) as the prompt's last change; never moves it back.
-     * By bare `_id`, as nextVersionSeq (any other filter scans every prompt on the embedded database, on
+     * By bare `_id` (any other filter scans every prompt on the embedded database, on
      * every deployment): callers have just checked that the prompt is the caller's.
      */
     async touch(promptId: string, at: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import type { TPromptVersion } from "@promptreg/contracts";
-import type { Collection, Db, Filter } from "mongodb";
+import type { Collection, Db } from "mongodb";
 import { findOwnedById } from "./by-id.js";
-import type { VersionDoc } from "./documents.js";
+import type { VersionDoc, VersionIndexEntry } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
 
@@ -21,13 +21,20 @@ export function toPromptVersion(doc: VersionDoc, environments: string[]): TPromp
   };
 }
 
-export interface VersionListQuery {
-  major?: number | undefined;
-  /** Hidden (deleted) versions of the prompt. */
-  excludeIds: string[];
-  skip: number;
-  /** 0: no limit (MongoDB's meaning). */
-  limit: number;
+/** A listing's entry (the version index holds everything but the body) as the API shows a version. */
+export function entryToPromptVersion(promptId: string, entry: VersionIndexEntry, environments: string[]): TPromptVersion {
+  return {
+    id: entry.id,
+    promptId,
+    model: entry.model,
+    majorVersion: entry.major,
+    minorVersion: entry.minor,
+    commitMessage: entry.commitMessage,
+    environments,
+    createdAt: entry.createdAt.toISOString(),
+    variables: entry.variables,
+    partials: entry.partials,
+  };
 }
 
 /**
@@ -37,20 +44,13 @@ export interface VersionListQuery {
 export function createVersionsRepository(db: Db) {
   const collection: Collection<VersionDoc> = db.collection("versions");
 
-  const ofPrompt = (scope: TenantScope, promptId: string, excludeIds: string[] = []): Filter<VersionDoc> => {
-    const filter: Filter<VersionDoc> = { orgId: scope.orgId, promptId };
-    if (excludeIds.length > 0) filter._id = { $nin: excludeIds };
-    return filter;
-  };
-
   return {
     async ensureIndexes(): Promise<void> {
       await declareIndexes(collection, [
         // The numbering guarantee: two creators can never both get (prompt, major, minor). Also serves
-        // "highest minor in major M" and "highest major" lookups.
+        // "highest minor in major M" and "highest major" lookups, and reading a prompt's versions once to
+        // build its version index (version-index.repository.ts; listings read that index by _id).
         { key: { orgId: 1, promptId: 1, major: 1, minor: 1 }, name: "prompt_number_unique", unique: true },
-        // Listing a prompt's versions newest first, ties in creation order.
-        { key: { orgId: 1, promptId: 1, createdAt: -1, seq: -1 }, name: "prompt_created" },
       ]);
     },
 
@@ -87,37 +87,6 @@ export function createVersionsRepository(db: Db) {
         { sort: { major: -1, minor: -1 }, projection: { major: 1 } },
       );
       return doc?.major ?? null;
-    },
-
-    async list(scope: TenantScope, promptId: string, query: VersionListQuery): Promise<VersionDoc[]> {
-      const filter = ofPrompt(scope, promptId, query.excludeIds);
-      if (query.major !== undefined) filter.major = query.major;
-      return collection
-        .find(filter, { projection: { body: 0 } })
-        .sort({ createdAt: -1, seq: -1 })
-        .skip(query.skip)
-        .limit(query.limit)
-        .toArray();
-    },
-
-    /** Count and highest major of the visible versions. */
-    async totals(scope: TenantScope, promptId: string, excludeIds: string[]): Promise<{ count: number; highestMajor: number }> {
-      const filter = ofPrompt(scope, promptId, excludeIds);
-      const [count, top] = await Promise.all([
-        collection.countDocuments(filter),
-        collection.findOne(filter, { sort: { major: -1, minor: -1 }, projection: { major: 1 } }),
-      ]);
-      return { count, highestMajor: top?.major ?? 0 };
-    },
-
-    /** How many versions a prompt has (hidden ones aside), and the newest, without its body. */
-    async countAndNewest(scope: TenantScope, promptId: string, excludeIds: string[]): Promise<{ count: number; newest: Omit<VersionDoc, "body"> | null }> {
-      const filter = ofPrompt(scope, promptId, excludeIds);
-      const [count, newest] = await Promise.all([
-        collection.countDocuments(filter),
-        collection.findOne(filter, { sort: { createdAt: -1, seq: -1 }, projection: { body: 0, variables: 0, partials: 0, metadata: 0 } }),
-      ]);
-      return { count, newest };
     },
 
     /** A version's number, by `_id` (its body left on the server). */

@@ -8,7 +8,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { once } from "node:events";
 import { PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
-import { compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
+import { CompiledSizeError, compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError, errorHeaders } from "../errors.js";
 import { logServerError, toHttpError } from "../http/errors.js";
 import { EXPOSED_HEADERS, type RequestPipeline } from "../http/pipeline.js";
@@ -26,8 +26,10 @@ import { isUpstreamTimeout, ProviderCallError, type ProviderAnswer, type Provide
 const ORG_HEADERS = ["openai-organization", "openai-project"] as const;
 
 export interface GatewayOptions {
-  /** Admission (keys, rate limits) and body reading, shared with the other entry points. */
+  /** Admission (keys, rate limits), the database deadline and body reading, shared with the other entry points. */
   pipeline: RequestPipeline;
+  /** Largest compiled request (PROMPTREG_COMPILED_LIMIT_BYTES); checked before it is built. */
+  compiledLimitBytes: number;
   /** Browser origins allowed to call the gateway (the Express app answers their preflights). */
   corsOrigins: readonly string[];
   /** Receives each prompt call's record (analytics); undefined: nothing is recorded. */
@@ -60,7 +62,16 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       if (calls) (call = new CallRecording(calls, promptExists, req, res, requestId, start)).prompt(scope, selection, body["inputs"], raw.length);
       resolved = await services.resolution.resolve(scope, selection);
       call?.version(resolved);
-      const compiled = await compile(resolved, body, services, scope);
+      let compiled: CompileResult;
+      try {
+        compiled = await compile(resolved, body, services, scope, options.compiledLimitBytes);
+      } catch (error) {
+        if (!(error instanceof CompiledSizeError)) throw error;
+        // Decided from the template's variable counts and the inputs' sizes: nothing was built.
+        const message = `${error.message} (PROMPTREG_COMPILED_LIMIT_BYTES) for prompt ${resolved.promptId}: shorten the inputs or the template`;
+        sendError(res, 413, message, "invalid_request_error", "compiled_request_too_large", { size: error.size, limit: error.limit }, versionHeaders(resolved, requestId));
+        return;
+      }
       if (compiled.errors.length > 0) {
         const list = compiled.errors.map((e) => e.message).join("; ");
         sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
@@ -134,7 +145,7 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       res.setHeader("access-control-expose-headers", exposedHeaders);
       res.setHeader("vary", "origin");
     }
-    handle(req, res, requestId, start).catch((error: unknown) => {
+    options.pipeline.run(() => handle(req, res, requestId, start)).catch((error: unknown) => {
       // What is left of a refused body is drained, so the connection stays usable.
       if (!req.readableEnded) req.resume();
       if (isAbort(error)) return void res.destroy();
@@ -184,17 +195,24 @@ function refuseStrayPromptFields(body: Record<string, unknown>): void {
   }
 }
 
-/** Prepared templates make the common case (no partials) a substitution only. */
-async function compile(resolved: ResolvedVersion, body: Record<string, unknown>, services: Services, scope: RequestScope): Promise<CompileResult> {
-  if (resolved.partials.length === 0) return compilePrepared(resolved.prepared, body);
+/**
+ * Prepared templates make the common case (no partials) a substitution only. Both paths throw
+ * CompiledSizeError, before building anything, when the result would be larger than `maxBytes`.
+ */
+async function compile(resolved: ResolvedVersion, body: Record<string, unknown>, services: Services, scope: RequestScope, maxBytes: number): Promise<CompileResult> {
+  if (resolved.partials.length === 0) return compilePrepared(resolved.prepared, body, { maxBytes });
   try {
-    const expanded = await expandPartials(resolved.body, async (ref) => {
-      const version = await services.resolution.resolve(scope, { promptId: ref.promptId, environment: ref.environment });
-      return { versionId: version.versionId, body: version.body };
-    });
-    return compilePrompt(expanded, body);
+    const expanded = await expandPartials(
+      resolved.body,
+      async (ref) => {
+        const version = await services.resolution.resolve(scope, { promptId: ref.promptId, environment: ref.environment });
+        return { versionId: version.versionId, body: version.body };
+      },
+      { maxTotalLength: maxBytes },
+    );
+    return compilePrompt(expanded, body, { maxBytes });
   } catch (error) {
-    if (error instanceof AppError && error.code !== "NOT_FOUND") throw error;
+    if (error instanceof CompiledSizeError || (error instanceof AppError && error.code !== "NOT_FOUND")) throw error;
     throw new AppError("UNPROCESSABLE", `prompt partial could not be resolved: ${(error as Error).message}`);
   }
 }

@@ -4,9 +4,11 @@
 // whichever path answers it. The entry points differ only in how they format an answer (the REST
 // envelope, tRPC's error shape, OpenAI's error shape), each from the same AppError (errors.ts).
 //
-// Edit here to change who a client is, how keys are throttled and limited, or how bodies are read.
+// Edit here to change who a client is, how keys are throttled and limited, how bodies are read, or how
+// long a request's database work may take.
 import type { IncomingMessage } from "node:http";
 import { jsonDepth, MAX_BODY_DEPTH } from "@promptreg/contracts";
+import { notCountingTowardsDeadline, withRequestDeadline } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { RequestScope } from "../services/index.js";
 import { bodyErrors, parseJsonBody, readBody } from "./body.js";
@@ -29,6 +31,8 @@ export const EXPOSED_HEADERS: readonly string[] = [
 
 export interface PipelineOptions {
   bodyLimitBytes: number;
+  /** All the database operations of one request share this deadline (PROMPTREG_DB_TIMEOUT_MS, db/deadline.ts). */
+  dbTimeoutMs: number;
   /** Requests per minute per API key (and per client address for calls without one); 0: no limit. */
   rateLimitPerMinute: number;
   /** Failed authentications per minute per client address before it is refused (429) unheard; 0: no limit. */
@@ -74,6 +78,15 @@ export function createRequestPipeline(auth: Authenticator, options: PipelineOpti
     clientAddress,
 
     /**
+     * Runs a request's handling (each entry point calls this where a request starts) with its database
+     * deadline: every database operation inside is aborted when PROMPTREG_DB_TIMEOUT_MS has passed since,
+     * and the request answers 503 (db/deadline.ts). Reading the body does not count (readJson).
+     */
+    run<T>(handler: () => T): T {
+      return withRequestDeadline(options.dbTimeoutMs, handler);
+    },
+
+    /**
      * Authenticates the request's `Authorization: Bearer <key>` and counts it against the key's allowance.
      * A client address that keeps sending wrong keys is refused (429) before its next guess costs a hash or
      * a database read; the per-key allowance is keyed on the key's id, so `bearer`/`Bearer` or extra spaces
@@ -110,7 +123,8 @@ export function createRequestPipeline(auth: Authenticator, options: PipelineOpti
      * stacks that walk it: validation, template analysis, compilation).
      */
     async readJson(req: IncomingMessage): Promise<JsonRequestBody> {
-      const raw = await readBody(req, options.bodyLimitBytes);
+      // A slow upload is the client's time, not the database's.
+      const raw = await notCountingTowardsDeadline(readBody(req, options.bodyLimitBytes));
       if (raw.length === 0) return { raw, body: {} };
       const body = parseJsonBody(raw);
       if (typeof body !== "object" || body === null) throw bodyErrors.invalidJson();

@@ -73,11 +73,17 @@ export function createDeploymentsRouter(services: Services, pipeline: RequestPip
     heartbeat.unref();
     // On shutdown the stream ends cleanly; clients reconnect (to another replica, or this one restarted).
     const offClose = services.events.onClose(() => res.end());
+    // Its key revoked (here, or on another replica: through the deployment feed), the stream ends at once;
+    // the client's reconnect is then refused with 401.
+    const offRevoked = services.events.subscribeKeyRevocations((revocation) => {
+      if (scope.keyId !== null && revocation.keyId === scope.keyId) res.end();
+    });
     req.on("close", () => {
       unsubscribe();
       unsubscribePrompts();
       unsubscribeRegistry();
       offClose();
+      offRevoked();
       clearInterval(heartbeat);
     });
   });

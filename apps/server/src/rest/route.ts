@@ -133,15 +133,17 @@ export interface RouteServing {
  * One request to one route, from admission to the envelope's text: the same steps whichever HTTP layer
  * received it. Errors are thrown (AppError or not) for the caller's error answer.
  */
-export async function serveRoute(route: RestRoute, req: IncomingMessage, params: Record<string, string>, serving: RouteServing): Promise<{ status: number; text: string }> {
-  const scope = await serving.pipeline.admit(req);
-  const body = await readRouteBody(route, req, serving.pipeline);
-  const data = await executeRoute(route, serving.services, {
-    scope,
-    body,
-    params,
-    baseUrl: publicBaseUrl(req, serving.publicUrl, serving.trustProxy),
-    fresh: wantsFresh(req.headers),
+export function serveRoute(route: RestRoute, req: IncomingMessage, params: Record<string, string>, serving: RouteServing): Promise<{ status: number; text: string }> {
+  return serving.pipeline.run(async () => {
+    const scope = await serving.pipeline.admit(req);
+    const body = await readRouteBody(route, req, serving.pipeline);
+    const data = await executeRoute(route, serving.services, {
+      scope,
+      body,
+      params,
+      baseUrl: publicBaseUrl(req, serving.publicUrl, serving.trustProxy),
+      fresh: wantsFresh(req.headers),
+    });
+    return { status: route.status ?? 200, text: envelopeText(data) };
   });
-  return { status: route.status ?? 200, text: envelopeText(data) };
 }

@@ -9,10 +9,10 @@ export interface DeploymentFeedOptions {
 }
 
 /**
- * Brings other replicas' pointer and prompt changes into this replica's event bus, so caches here are
- * invalidated within about one poll interval. Polls the deployment clock (one read by `_id`); only when it
- * moved does it read the deployment history and the prompt change log of the last `overlapMs`, publishing
- * the entries it has not published before.
+ * Brings other replicas' pointer and prompt changes and key revocations into this replica's event bus, so
+ * caches here are invalidated (and revoked keys refused) within about one poll interval. Polls the
+ * deployment clock (one read by `_id`); only when it moved does it read the deployment history, the prompt
+ * change log and the keys revoked in the last `overlapMs`, publishing what it has not published before.
  */
 export function createDeploymentFeed(repos: Repositories, events: DeploymentEvents, options: DeploymentFeedOptions) {
   let lastTick: number | undefined;
@@ -25,10 +25,13 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
     const tick = await repos.deploymentClock.read();
     if (lastTick === undefined || tick !== lastTick) {
       const since = new Date(lastPollAt - options.overlapMs);
-      const [entries, promptChanges] = await Promise.all([
+      const [entries, promptChanges, revokedKeys] = await Promise.all([
         repos.deployments.since(since, 10_000),
         repos.promptChanges.since(since, 10_000),
+        repos.apiKeys.revokedSince(since, 10_000),
       ]);
+      // Revocations first: a revoked key must not be accepted a moment longer than it takes to learn of it.
+      for (const key of revokedKeys) events.publishKeyRevocation({ keyId: key._id, orgId: key.orgId, hash: key.hash });
       for (const entry of entries) {
         const id = entry._id.toHexString();
         if (events.delivered(id)) continue;

@@ -29,6 +29,17 @@ export interface PromptChange {
 }
 
 /**
+ * An API key was revoked: this replica stops accepting it and ends the streams it opened. Other replicas
+ * learn of it through the deployment feed (the key's `revokedAt`, read after the deployment clock moved).
+ */
+export interface KeyRevocation {
+  keyId: string;
+  orgId: string;
+  /** The key's hash: what the authentication cache is keyed by. */
+  hash: string;
+}
+
+/**
  * In-process fan-out of changes that invalidate cached resolutions. Other replicas learn of them from the
  * database (DeploymentFeed): pointer changes from the deployment history, prompt changes from the
  * prompt_changes log, both within about one poll; caches' TTL bounds staleness when that fails.
@@ -87,6 +98,21 @@ export class DeploymentEvents {
   /** Whether this prompt change was delivered already (the feed skips those without a second look). */
   promptChangeDelivered(changeId: string): boolean {
     return this.#deliveredPromptChanges.has(changeId);
+  }
+
+  readonly #revocationListeners = new Set<(revocation: KeyRevocation) => void>();
+  /** Keys whose revocation was delivered: a key is revoked once, whichever way this replica hears of it. */
+  readonly #deliveredRevocations = new LRUCache<string, true>({ max: 50_000 });
+
+  subscribeKeyRevocations(listener: (revocation: KeyRevocation) => void): () => void {
+    this.#revocationListeners.add(listener);
+    return () => this.#revocationListeners.delete(listener);
+  }
+
+  publishKeyRevocation(revocation: KeyRevocation): void {
+    if (this.#deliveredRevocations.has(revocation.keyId)) return;
+    this.#deliveredRevocations.set(revocation.keyId, true);
+    for (const listener of this.#revocationListeners) listener(revocation);
   }
 
   readonly #closeListeners = new Set<() => void>();

@@ -20,12 +20,15 @@ export type { AnalyticsOptions, AnalyticsService } from "./analytics.service.js"
 
 export interface ServicesOptions {
   bootstrapApiKey: string | undefined;
-  signingSecret: string;
+  /** The first signs body URLs, all verify (rotation). */
+  signingSecrets: readonly string[];
   bodyUrlTtlSeconds: number;
   pointerTtlMs: number;
   versionCacheSize: number;
   versionCacheBytes: number;
   deploymentPollMs: number;
+  /** PROMPTREG_AUTH_OUTAGE_GRACE_MS; default 5 minutes. */
+  authOutageGraceMs?: number | undefined;
   /** Retention of the request log; defaults: calls and inputs 30 days, rollups 400. */
   analytics?: AnalyticsOptions;
 }
@@ -34,11 +37,11 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
   const events = new DeploymentEvents();
   const lookup = createVersionLookup(repos);
   const environments = createEnvironmentsService(repos, lookup, events);
-  const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecret, options.bodyUrlTtlSeconds);
+  const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecrets, options.bodyUrlTtlSeconds);
   return {
     events,
     bodyUrls,
-    auth: createAuthService(repos, options.bootstrapApiKey),
+    auth: createAuthService(repos, events, options.bootstrapApiKey, { outageGraceMs: options.authOutageGraceMs }),
     prompts: createPromptsService(repos, lookup, environments, events),
     versions: createVersionsService(repos, lookup, environments, events),
     environments,

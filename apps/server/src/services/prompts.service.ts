@@ -12,9 +12,9 @@ import {
   type TRenamePromptInput,
   type TSetTagsInput,
 } from "@promptreg/contracts";
-import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { DirtyPrompt, PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
-import { toPrompt } from "../db/prompts.repository.js";
+import { escapeRegExp, toPrompt } from "../db/prompts.repository.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
@@ -40,29 +40,63 @@ export function createPromptsService(
   environments: EnvironmentsService,
   events: DeploymentEvents,
 ) {
-  function listDocs(scope: RequestScope, input: PromptListInput) {
-    const search = input.search?.trim();
-    return repos.prompts.list(scope, {
-      search: search || undefined,
-      // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
-      tags: input.tags && normalizeTags(input.tags),
-      sort: input.sort,
-      skip: input.page * input.pageSize,
-      limit: input.pageSize,
-    });
+  /**
+   * The prompt's list entry follows its document. Should this fail, the change is stored and the prompt
+   * stays marked: readers take its entry from the document until a later reader settles it.
+   */
+  const settle = (scope: RequestScope, mark: DirtyPrompt) => repos.promptIndex.settle(scope, mark).catch(() => undefined);
+
+  /** A change of what the prompt list shows (name, tags, deletion): marked first, settled after. */
+  async function listedChange<T>(scope: RequestScope, promptId: string, change: () => Promise<T>): Promise<T> {
+    const mark = await repos.promptIndex.markDirty(scope, promptId);
+    try {
+      return await change();
+    } finally {
+      await settle(scope, mark);
+    }
   }
 
   /**
-   * What a prompt list shows of one prompt: a count and the newest version (two queries), its pointers and
-   * the numbers of the versions they name (reads by `_id`).
+   * A page of the organization's prompts, and how many match. Newest first and by name come from the prompt
+   * index (reads by `_id`: flat at any registry size, see prompt-index.repository.ts); by last change only
+   * the prompts themselves know (it moves with every version and deployment), so that order is a query.
+   * `search` is a case-insensitive substring of the name, or a prompt's whole id; `tags` any of the tags.
+   */
+  async function listPage(scope: RequestScope, input: PromptListInput): Promise<{ ids: string[]; entries: TPrompt[]; total: number }> {
+    const search = input.search?.trim() || undefined;
+    // Written as tags are stored (trimmed, de-duplicated), so a filter spelled as the tags were sent finds them.
+    const tagList = input.tags && input.tags.length > 0 ? normalizeTags(input.tags) : undefined;
+    const skip = input.page * input.pageSize;
+    if (input.sort === "updated") {
+      const { items, total } = await repos.prompts.list(scope, { search, tags: tagList, sort: "updated", skip, limit: input.pageSize });
+      return { ids: items.map((d) => d._id), entries: items.map(toPrompt), total };
+    }
+    const pattern = search ? new RegExp(escapeRegExp(search), "i") : undefined;
+    const tags = tagList && new Set(tagList);
+    const byName = input.sort === "name";
+    const matching = (await repos.promptIndex.all(scope))
+      .filter((p) => (!search || p.id === search || pattern!.test(p.name)) && (!tags || p.tags.some((t) => tags.has(t))))
+      .sort((a, b) =>
+        byName
+          ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+          : b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      );
+    const page = matching.slice(skip, skip + input.pageSize);
+    return { ids: page.map((p) => p.id), entries: page.map((p) => ({ id: p.id, name: p.name, tags: p.tags, createdAt: p.createdAt.toISOString() })), total: matching.length };
+  }
+
+  /**
+   * What a prompt list shows of one prompt: its version count and newest version (from the version index),
+   * its pointers and the numbers of the versions they name (all reads by `_id`).
    */
   async function summarize(scope: RequestScope, doc: PromptDoc): Promise<TPromptSummary> {
-    const [{ count, newest }, pointers] = await Promise.all([
-      repos.versions.countAndNewest(scope, doc._id, doc.hiddenVersionIds),
+    const [{ count }, [newest], pointers] = await Promise.all([
+      repos.versionIndex.totals(scope, doc),
+      repos.versionIndex.list(scope, doc, { skip: 0, limit: 1 }),
       lookup.pointersOf(scope, doc),
     ]);
     const numbers = new Map<string, TVersionNumberRef>();
-    if (newest) numbers.set(newest._id, { id: newest._id, majorVersion: newest.major, minorVersion: newest.minor });
+    if (newest) numbers.set(newest.id, { id: newest.id, majorVersion: newest.major, minorVersion: newest.minor });
     await Promise.all(
       [...new Set(pointers.map((p) => p.versionId))]
         .filter((id) => !numbers.has(id))
@@ -82,14 +116,14 @@ export function createPromptsService(
       ...toPrompt(doc),
       updatedAt: updatedAt.toISOString(),
       versionCount: count,
-      latestVersion: newest && {
-        id: newest._id,
+      latestVersion: newest ? {
+        id: newest.id,
         majorVersion: newest.major,
         minorVersion: newest.minor,
         commitMessage: newest.commitMessage,
         model: newest.model,
         createdAt: newest.createdAt.toISOString(),
-      },
+      } : null,
       environments,
     };
   }
@@ -146,8 +180,11 @@ export function createPromptsService(
       };
       try {
         await repos.versions.insert(version);
+        await repos.versionIndex.createForNewPrompt(scope, prompt._id, version);
         await environments.movePointer(scope, prompt._id, PRODUCTION_ENVIRONMENT, version, { recorded: true });
+        const mark = await repos.promptIndex.markDirty(scope, prompt._id);
         await repos.prompts.activate(scope, prompt._id);
+        await settle(scope, mark);
       } catch (error) {
         await discardAbandoned(repos, scope, prompt._id).catch(() => undefined);
         throw error;
@@ -156,15 +193,26 @@ export function createPromptsService(
       return { prompt: toPrompt({ ...prompt, state: "active" }), version: toPromptVersion(version, [PRODUCTION_ENVIRONMENT]) };
     },
 
+    /** A page of prompts; see listPage for the orders and filters. */
     async list(scope: RequestScope, input: PromptListInput): Promise<TListPromptsOutput> {
-      const { items, total } = await listDocs(scope, input);
-      return { items: items.map(toPrompt), total, page: input.page, pageSize: input.pageSize };
+      const { entries, total } = await listPage(scope, input);
+      return { items: entries, total, page: input.page, pageSize: input.pageSize };
     },
 
     /** A page of prompts, each with its newest version, version count, environments and last change. */
     async listSummaries(scope: RequestScope, input: TListPromptSummariesInput): Promise<TListPromptSummariesOutput> {
-      const { items, total } = await listDocs(scope, input);
-      return { items: await Promise.all(items.map((doc) => summarize(scope, doc))), total, page: input.page, pageSize: input.pageSize };
+      const { ids, total } = await listPage(scope, input);
+      // By `_id`; a prompt deleted since the page was read is left out.
+      const docs = await Promise.all(
+        ids.map((id) =>
+          lookup.visiblePrompt(scope, id).catch((error: unknown) => {
+            if (error instanceof AppError && error.code === "NOT_FOUND") return null;
+            throw error;
+          }),
+        ),
+      );
+      const items = await Promise.all(docs.filter((d): d is PromptDoc => d !== null).map((doc) => summarize(scope, doc)));
+      return { items, total, page: input.page, pageSize: input.pageSize };
     },
 
     async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
@@ -172,20 +220,20 @@ export function createPromptsService(
     },
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
-      if (!(await repos.prompts.rename(scope, input.promptId, input.name))) throw notFound(`prompt ${input.promptId}`);
+      if (!(await listedChange(scope, input.promptId, () => repos.prompts.rename(scope, input.promptId, input.name)))) throw notFound(`prompt ${input.promptId}`);
       await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
       const tags = normalizeTags(input.tags);
-      if (!(await repos.prompts.setTags(scope, input.promptId, tags))) throw notFound(`prompt ${input.promptId}`);
+      if (!(await listedChange(scope, input.promptId, () => repos.prompts.setTags(scope, input.promptId, tags)))) throw notFound(`prompt ${input.promptId}`);
       await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
       return tags;
     },
 
     /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
     async remove(scope: RequestScope, promptId: string): Promise<void> {
-      if (!(await repos.prompts.markDeleted(scope, promptId))) throw notFound(`prompt ${promptId}`);
+      if (!(await listedChange(scope, promptId, () => repos.prompts.markDeleted(scope, promptId)))) throw notFound(`prompt ${promptId}`);
       // Announced after the environments are marked too, so a replica reloading on it sees them gone; and
       // announced even if that fails, since the prompt itself is gone.
       try {
@@ -196,11 +244,12 @@ export function createPromptsService(
     },
 
     async tags(scope: RequestScope): Promise<string[]> {
-      return repos.prompts.distinctTags(scope);
+      const tags = new Set((await repos.promptIndex.all(scope)).flatMap((p) => p.tags));
+      return [...tags].sort((a, b) => a.localeCompare(b));
     },
 
     async count(scope: RequestScope): Promise<number> {
-      return repos.prompts.count(scope);
+      return (await repos.promptIndex.all(scope)).length;
     },
 
     /** Removes what creations that died half-way left behind (they were never visible). */
@@ -215,6 +264,7 @@ export function createPromptsService(
 async function discardAbandoned(repos: Repositories, scope: { orgId: string }, promptId: string): Promise<void> {
   await repos.environments.deleteOfAbandonedPrompt(scope, promptId);
   await repos.pointerCopies.deleteOfAbandonedPrompt(scope, promptId);
+  await repos.versionIndex.removeOfAbandonedPrompt(scope, promptId);
   await repos.versions.deleteOfAbandonedPrompt(scope, promptId);
   await repos.prompts.deletePending(scope, promptId);
 }

@@ -8,14 +8,14 @@ import {
   type TPromptVersion,
   type TVersionTotals,
 } from "@promptreg/contracts";
-import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { PendingVersion, PromptDoc, VersionDoc } from "../db/documents.js";
 import { isDuplicateKeyError, type Repositories } from "../db/index.js";
-import { toPromptVersion } from "../db/versions.repository.js";
+import { entryToPromptVersion, toPromptVersion } from "../db/versions.repository.js";
 import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
-import { KeyedMutex, NumberFloors } from "./numbering.js";
+import { NumberFloors } from "./numbering.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
@@ -55,7 +55,6 @@ export function createVersionsService(
   environments: EnvironmentsService,
   events: DeploymentEvents,
 ) {
-  const creators = new KeyedMutex();
   const floors = new NumberFloors();
 
   /**
@@ -70,7 +69,12 @@ export function createVersionsService(
     const bodyText = JSON.stringify(input.body);
     const major = input.bump === "major";
     const floorKey = major ? `${scope.orgId}\u0000${base.promptId}` : `${scope.orgId}\u0000${base.promptId}\u0000${base.major}`;
-    const doc = await creators.run(base.promptId, async () => {
+    // One id for every attempt: it is recorded as pending (the version index's write-ahead) with the first
+    // creation counter taken, before anything is stored.
+    const pending: PendingVersion = { id: generateVersionId(), at: new Date() };
+    // The creation counter is reserved by a single-document update by bare `_id` (with any other filter
+    // FerretDB scans every prompt); it is also the existence check: null when the prompt is not visible.
+    const doc = await repos.versionIndex.create(scope, base.promptId, pending, async (nextSeq) => {
       for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
         // After a few duplicates in a row this replica's floor is far behind (others created many
         // versions): ask the database for the highest number once instead of walking up to it.
@@ -80,14 +84,14 @@ export function createVersionsService(
             : await repos.versions.highestMinor(scope, base.promptId, base.major);
           if (highest !== null) floors.taken(floorKey, highest);
         }
-        const seq = await repos.prompts.nextVersionSeq(scope, base.promptId);
+        const seq = await nextSeq();
         if (seq === null) throw notFound(`prompt ${base.promptId}`);
         const number = major
           ? { major: floors.candidate(floorKey, base.major + 1), minor: 0 }
           : { major: base.major, minor: floors.candidate(floorKey, base.minor + 1) };
         const taken = major ? number.major : number.minor;
         const candidate: VersionDoc = {
-          _id: generateVersionId(),
+          _id: pending.id,
           orgId: scope.orgId,
           promptId: base.promptId,
           major: number.major,
@@ -131,13 +135,13 @@ export function createVersionsService(
   /** `limit` 0: no limit. */
   async function listVersions(scope: RequestScope, promptId: string, major: number | undefined, page: { skip: number; limit: number }): Promise<TPromptVersion[]> {
     const prompt = await lookup.visiblePrompt(scope, promptId);
-    const [docs, pointers] = await Promise.all([
-      repos.versions.list(scope, promptId, { major, excludeIds: prompt.hiddenVersionIds, ...page }),
+    const [entries, pointers] = await Promise.all([
+      repos.versionIndex.list(scope, prompt, { major, ...page }),
       lookup.pointersOf(scope, prompt),
     ]);
     const envsByVersion = new Map<string, string[]>();
     for (const p of pointers) envsByVersion.set(p.versionId, [...(envsByVersion.get(p.versionId) ?? []), p.environment]);
-    return docs.map((doc) => toPromptVersion(doc, envsByVersion.get(doc._id) ?? []));
+    return entries.map((entry) => entryToPromptVersion(promptId, entry, envsByVersion.get(entry.id) ?? []));
   }
 
   return {
@@ -205,7 +209,7 @@ export function createVersionsService(
 
     async totals(scope: RequestScope, input: TPromptRef): Promise<TVersionTotals> {
       const prompt = await lookup.visiblePrompt(scope, input.promptId);
-      const { count, highestMajor } = await repos.versions.totals(scope, input.promptId, prompt.hiddenVersionIds);
+      const { count, highestMajor } = await repos.versionIndex.totals(scope, prompt);
       return { totalVersions: count, majorVersions: highestMajor };
     },
 

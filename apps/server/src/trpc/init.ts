@@ -2,6 +2,7 @@
 // router under routers/ and mount it in root.ts; procedures stay three lines that call a service.
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
+import { withOwnDeadline } from "../db/index.js";
 import { AppError, appErrorTable, isDatabaseUnavailable, toAppError } from "../errors.js";
 import type { Services, RequestScope } from "../services/index.js";
 import { formatZodIssues } from "../validation.js";
@@ -15,6 +16,8 @@ export interface TrpcContext {
    */
   admission: Promise<RequestScope>;
   requestId: string;
+  /** Each call's database deadline (PROMPTREG_DB_TIMEOUT_MS); none when absent (in-process callers). */
+  dbTimeoutMs?: number;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -60,8 +63,12 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapServiceErrors);
 
-/** Every API procedure: the request's tenant scope, or the pipeline's refusal (401, 429). */
+/**
+ * Every API procedure: the request's tenant scope, or the pipeline's refusal (401, 429). Each call of a
+ * batch runs with a database deadline of its own (db/deadline.ts): a batch is many requests in one.
+ */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const scope: RequestScope = await ctx.admission;
-  return next({ ctx: { ...ctx, scope } });
+  const call = () => next({ ctx: { ...ctx, scope } });
+  return ctx.dbTimeoutMs === undefined ? call() : withOwnDeadline(ctx.dbTimeoutMs, call);
 });

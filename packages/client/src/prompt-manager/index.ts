@@ -15,7 +15,7 @@
  * Helicone's SDK and our gateway (400) report them.
  */
 import type { TPromptBody } from "@promptreg/contracts";
-import { compilePrepared, type CompileResult } from "@promptreg/template";
+import { compilePrepared, DEFAULT_MAX_COMPILED_BYTES, type CompileResult } from "@promptreg/template";
 import type { DeploymentWatcher } from "../deployment-watcher.js";
 import { createTransport } from "../http.js";
 import { restClientOn } from "../rest.js";
@@ -52,7 +52,12 @@ export class PromptManager {
       emit,
     );
     this.#watcher = watchDeployments(http, { subscribe: options.subscribe ?? true, pollIntervalMs: options.pollIntervalMs ?? 5_000 }, this.#cache, emit);
-    this.#partials = { resolve: (selection) => this.#cache.cached(selection) ?? this.#cache.remote(selection), outage, emit };
+    this.#partials = {
+      resolve: (selection) => this.#cache.cached(selection) ?? this.#cache.remote(selection),
+      outage,
+      emit,
+      compile: { maxBytes: options.maxCompiledBytes ?? DEFAULT_MAX_COMPILED_BYTES },
+    };
   }
 
   /**
@@ -60,6 +65,7 @@ export class PromptManager {
    * the SDK's type (`getPromptBody<ChatCompletionCreateParamsNonStreaming>(…)`); it is not checked.
    *
    * Throws PromptNotFoundError (404), PartialError (a prompt partial cannot be resolved: the gateway's 422),
+   * CompiledSizeError (the body would be larger than `maxCompiledBytes`: the gateway's 413),
    * PromptUnavailableError (outage with nothing to serve), PromptregApiError (e.g. 401), TypeError (bad
    * prompt_id / environment / version_id).
    */
@@ -72,7 +78,7 @@ export class PromptManager {
     // (Rollouts add a step here: a pointer with a split chooses stable or candidate per subject.)
     // 3. compile, expanding partials when the body has any.
     const { version } = resolved;
-    if (!version.hasPartials) return resultOf<TBody>(compilePrepared(version.prepared, request), version, resolved.source);
+    if (!version.hasPartials) return resultOf<TBody>(compilePrepared(version.prepared, request, this.#partials.compile), version, resolved.source);
     const expanded = await compileWithPartials(resolved, request, selection.promptId, this.#partials);
     return resultOf<TBody>(expanded.compiled, expanded.version, expanded.source);
   }

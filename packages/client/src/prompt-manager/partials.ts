@@ -3,7 +3,7 @@
 // policy as the prompt itself. The result's `source` is the worst of the bodies used (a stale partial
 // makes the result stale). A partial that cannot be served through an outage falls back to the prompt's
 // fallback body, if the caller gave one.
-import { compilePrepared, compilePrompt, expandPartials, type CompileResult, type PartialLoader } from "@promptreg/template";
+import { compilePrepared, compilePrompt, expandPartials, type CompileOptions, type CompileResult, type PartialLoader } from "@promptreg/template";
 import { PromptNotFoundError, PromptUnavailableError } from "../errors.js";
 import type { Resolved, VersionEntry } from "./cache.js";
 import type { OutagePolicy } from "./outage.js";
@@ -23,6 +23,8 @@ export interface PartialContext {
   resolve(selection: Selection): Resolved | Promise<Resolved>;
   outage: OutagePolicy;
   emit: Emit;
+  /** The compiled size bound (maxCompiledBytes); expanded partials count against it too. */
+  compile: CompileOptions & { maxBytes: number };
 }
 
 /** Compiles a version whose body inserts partials; `promptId` is the requested prompt (for its fallback). */
@@ -34,7 +36,7 @@ export async function compileWithPartials(resolved: Resolved, request: PromptBod
     const fallback = error instanceof PromptUnavailableError && resolved.source !== "fallback" ? context.outage.fallback(promptId) : undefined;
     if (fallback === undefined) throw error;
     context.emit({ type: "outage", promptId, error, served: "fallback" });
-    const unexpanded = (): Compiled => ({ compiled: compilePrepared(fallback.prepared, request), version: fallback, source: "fallback" });
+    const unexpanded = (): Compiled => ({ compiled: compilePrepared(fallback.prepared, request, context.compile), version: fallback, source: "fallback" });
     if (!fallback.hasPartials) return unexpanded();
     return expandAndCompile({ version: fallback, source: "fallback" }, request, context).catch((inner: unknown) => {
       if (!(inner instanceof PromptUnavailableError)) throw inner;
@@ -59,6 +61,6 @@ async function expandAndCompile(resolved: Resolved, request: PromptBodyRequest, 
       throw error;
     }
   };
-  const expanded = await expandPartials(version.prepared.body, load);
-  return { compiled: compilePrompt(expanded, request), version, source };
+  const expanded = await expandPartials(version.prepared.body, load, { maxTotalLength: context.compile.maxBytes });
+  return { compiled: compilePrompt(expanded, request, context.compile), version, source };
 }

@@ -100,6 +100,12 @@ export interface PromptManagerOptions {
   fallbacks?: Record<string, TPromptBody>;
   /** Observes what the manager does (subscriptions, pushed changes, outages). Must not throw. */
   onEvent?: (event: PromptManagerEvent) => void;
+  /**
+   * Largest compiled body, bytes of JSON: past it `getPromptBody` throws CompiledSizeError before building
+   * it (the size follows from the template's variable counts and the inputs' sizes). Default 4 MiB, as the
+   * gateway's PROMPTREG_COMPILED_LIMIT_BYTES.
+   */
+  maxCompiledBytes?: number;
 }
 
 /** Internal: reports an event to `onEvent`, never throwing (an observer's failure must not break serving). */

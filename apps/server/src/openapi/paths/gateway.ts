@@ -42,7 +42,7 @@ export function gatewayOperations(): OperationSpec[] {
         "400": gatewayError("Invalid body, selector or inputs (`invalid_inputs` lists each problem in `details`), a malformed fallback chain, or a request the provider cannot take (`unsupported_by_provider`)"),
         "401": gatewayError("Missing or invalid API key"),
         "404": gatewayError("Unknown prompt, environment or version (`prompt_not_found`)"),
-        "413": gatewayError("Request body larger than the configured limit"),
+        "413": gatewayError("Request body larger than PROMPTREG_BODY_LIMIT_BYTES (`request_too_large`), or the compiled prompt would be larger than PROMPTREG_COMPILED_LIMIT_BYTES (`compiled_request_too_large`, decided before it is built)"),
         "422": gatewayError("The stored template cannot be compiled (`invalid_template`)"),
         "429": gatewayError("Too many requests for this API key; retry after the Retry-After delay"),
         "500": gatewayError("Unexpected error"),

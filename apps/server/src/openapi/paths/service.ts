@@ -1,4 +1,5 @@
 // The service endpoints: health, readiness, metrics, this document and its interactive page. All public.
+import { ZHealth } from "@promptreg/contracts";
 import { z } from "zod";
 import type { OperationSpec } from "../operation.js";
 
@@ -7,10 +8,13 @@ export function serviceOperations(): OperationSpec[] {
     {
       method: "get",
       path: "/healthz",
-      summary: "Liveness: 200 while the process serves",
+      summary: "Liveness: 503 only when restarting the process can help (the embedded database down too long or not restartable)",
       tag: "Service",
       public: true,
-      responses: { "200": { description: "Serving", schema: z.object({ status: z.literal("ok") }) } },
+      responses: {
+        "200": { description: "Serving (the body reports the database's state)", schema: ZHealth },
+        "503": { description: "Needs replacing: `reason` says why", schema: ZHealth },
+      },
     },
     {
       method: "get",
