@@ -1,9 +1,6 @@
 import { z } from "zod";
 import { ZIdRef, ZIsoDateTime } from "./common.js";
-
-/** `admin` keys may also create and revoke keys of their organization. */
-export const ZApiKeyRole = z.enum(["admin", "member"]);
-export type TApiKeyRole = z.infer<typeof ZApiKeyRole>;
+import { ZApiKeyRole } from "./roles.js";
 
 /** An API key as listed: never the secret, which is stored only as a hash. */
 export const ZApiKey = z.object({

@@ -8,5 +8,8 @@ export * from "./health.js";
 export * from "./prompt-body.js";
 export * from "./prompts.js";
 export * from "./providers.js";
+export * from "./roles.js";
+export * from "./rollout-hash.js";
+export * from "./rollouts.js";
 export * from "./template.js";
 export * from "./versions.js";

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type {
   TApiKey,
+  TApiKeyRole,
   TCreateApiKeyInput,
   TCreatedApiKey,
   TCreatedOrganization,
@@ -71,7 +72,7 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
     if (scope.role !== "admin") throw new AppError("FORBIDDEN", "this API key may not manage API keys; use an admin key");
   };
 
-  async function issueKey(orgId: string, input: { name: string; role: "admin" | "member" }): Promise<TCreatedApiKey> {
+  async function issueKey(orgId: string, input: { name: string; role: TApiKeyRole }): Promise<TCreatedApiKey> {
     const secret = generateApiKeySecret();
     const key = await repos.apiKeys.insert({
       _id: generateApiKeyId(),

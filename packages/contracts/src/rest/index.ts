@@ -6,5 +6,6 @@ export * from "./analytics.js";
 export * from "./envelope.js";
 export * from "./environments.js";
 export * from "./prompts.js";
+export * from "./rollouts.js";
 export * from "./versions.js";
 export * from "./params.js";
