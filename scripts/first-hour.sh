@@ -34,11 +34,12 @@ took() { printf -- '-- %s: %s s (total %s s)\n' "$1" "$(since "$step_started")" 
 server_pid=""
 fake_pid=""
 cleanup() {
-  # Ctrl-C-like stop of pnpm start (the server shuts down gracefully), then the fake.
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -INT "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.25; done
-    kill -TERM "$server_pid" 2>/dev/null || true
+  # Ctrl-C-like stop of pnpm start's whole process group (pnpm, turbo, the server, the embedded database:
+  # the server shuts down gracefully and stops the database), then TERM for whatever is left, then the fake.
+  if [ -n "$server_pid" ] && kill -0 -- "-$server_pid" 2>/dev/null; then
+    kill -INT -- "-$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 -- "-$server_pid" 2>/dev/null || break; sleep 0.25; done
+    kill -TERM -- "-$server_pid" 2>/dev/null || true
   fi
   if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; fi
   if [ "${KEEP:-0}" = "1" ]; then echo "kept: $clone"; else rm -rf "$work"; fi
@@ -56,9 +57,13 @@ took "install"
 
 step "pnpm start (builds the packages and, once, the embedded database; then serves $url)"
 # The server is pointed at the fake LLM's port now; the fake starts once pnpm start has built it.
+# Job control on for this one job: it gets a process group of its own (cleanup signals the whole group:
+# pnpm's children would outlive pnpm), and SIGINT is not ignored as it is for a script's background jobs.
+set -m
 PORT="$port" PROMPTREG_API_KEY="$key" OPENAI_BASE_URL="http://127.0.0.1:$fake_port/v1" OPENAI_API_KEY=sk-offline \
   PROMPTREG_LOG_LEVEL=warn pnpm start > "$work/start.log" 2>&1 &
 server_pid=$!
+set +m
 printed=0
 until curl -sf "$url/healthz" > /dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat "$work/start.log"; echo "pnpm start ended"; exit 1; fi
