@@ -155,7 +155,7 @@ const keys = {} as Record<Need, string>;
 
 const restKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
-async function createKey(role: TApiKeyRole, name = role): Promise<{ id: string; secret: string }> {
+async function createKey(role: TApiKeyRole, name: string = role): Promise<{ id: string; secret: string }> {
   const res = await server.rest("POST", "/v1/api-keys", { name, role });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.data.key.id, secret: res.body.data.secret };
@@ -232,7 +232,7 @@ describe("every route's minimum role (the route tables)", () => {
   });
 
   it("tRPC: the role below is refused with FORBIDDEN naming the role needed and changes nothing; the role needed succeeds", async () => {
-    const procedures = appRouter._def.procedures as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
     for (const [name, procedure] of Object.entries(procedures)) {
       const { need, input } = TRPC[name]!;
       const f = await fixture();
