@@ -176,7 +176,7 @@ async function fixture(): Promise<Fixture> {
 /** Everything an action could have changed, as stored. */
 async function snapshot(): Promise<string> {
   const db = await server.rawDb();
-  const names = ["prompts", "versions", "environments", "deployments", "pointer_copies", "api_keys", "organizations", "organization_settings", "capture_settings", "rollouts"];
+  const names = ["prompts", "versions", "environments", "deployments", "pointer_copies", "api_keys", "organizations", "organization_settings", "capture_settings", "rollouts", "active_rollouts"];
   const dump = await Promise.all(names.map(async (name) => [name, await db.collection(name).find({}).sort({ _id: 1 }).toArray()]));
   return JSON.stringify(dump);
 }
