@@ -144,6 +144,9 @@ const NOT_YET_SERVED_IS_FINE = new Set([
 /** Promote and abort need a rollout to act on. */
 const NEEDS_ACTIVE_ROLLOUT = new Set([`POST ${P}/rollout/promote`, `POST ${P}/rollout/abort`, "rollouts.promote", "rollouts.abort"]);
 
+/** Each table test makes a fresh prompt and a few requests per route: minutes on a busy machine, not seconds. */
+const TABLE_TIMEOUT_MS = 240_000;
+
 /** The role just below `need`: whose key must be refused. */
 const below = (need: Need): Need | null => (need === "instance" ? "admin" : need === "runtime" ? null : API_KEY_ROLES[API_KEY_ROLES.indexOf(need) - 1]!);
 
@@ -229,7 +232,7 @@ describe("every route's minimum role (the route tables)", () => {
       const allowed = await server.rest(method, path, body, { key: keys[need] });
       expect(allowed.status, `${name} with a ${need} key: ${allowed.text}`).toBeLessThan(300);
     }
-  });
+  }, TABLE_TIMEOUT_MS);
 
   it("tRPC: the role below is refused with FORBIDDEN naming the role needed and changes nothing; the role needed succeeds", async () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
@@ -264,7 +267,7 @@ describe("every route's minimum role (the route tables)", () => {
       }
       await expect(invoke(keys[need]), `${name} with a ${need} key`).resolves.not.toThrow();
     }
-  });
+  }, TABLE_TIMEOUT_MS);
 });
 
 describe("protected environments", () => {
