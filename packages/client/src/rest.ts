@@ -33,6 +33,7 @@ import type {
   ZRestCreateVersionRequest,
   ZRestEnvironmentChangeRequest,
   ZRestEnvironmentVersionRequest,
+  ZRestSetEnvironmentProtectionRequest,
   ZRestPromptRefRequest,
   ZRestQueryPromptsRequest,
   ZRestQueryVersionsRequest,
@@ -75,6 +76,7 @@ export type VersionRefRequest = In<typeof ZRestVersionRefRequest>;
 export type PromptRefRequest = In<typeof ZRestPromptRefRequest>;
 export type EnvironmentVersionRequest = In<typeof ZRestEnvironmentVersionRequest>;
 export type EnvironmentChangeRequest = In<typeof ZRestEnvironmentChangeRequest>;
+export type SetEnvironmentProtectionRequest = In<typeof ZRestSetEnvironmentProtectionRequest>;
 export type TotalVersionsData = Out<typeof ZRestTotalVersionsData>;
 export type SubversionRequest = In<typeof ZRestSubversionRequest>;
 export type SubversionData = Out<typeof ZRestSubversionData>;
@@ -140,6 +142,10 @@ export interface RestClient {
   setEnvironment: (request: EnvironmentChangeRequest) => Promise<null>;
   /** `POST /v1/prompt-2025/remove/environment`: not `production`; 404 when it points elsewhere. */
   removeEnvironment: (request: EnvironmentChangeRequest) => Promise<null>;
+  /** `GET /v1/prompt-2025/environments/protected`: sorted; moving these needs a deployer (or admin) key. */
+  protectedEnvironments: () => Promise<string[]>;
+  /** `POST /v1/prompt-2025/environments/protected` (admin keys): answers the protected environments. */
+  setEnvironmentProtection: (request: SetEnvironmentProtectionRequest) => Promise<string[]>;
 
   /** The body behind a version's signed `s3_url`: fetched without Authorization, no envelope. */
   signedBody: (s3Url: string) => Promise<TPromptBody>;
@@ -215,6 +221,8 @@ export function restClientOn(http: Transport): RestClient {
 
     setEnvironment: (request) => post(`${P}/update/environment`, request),
     removeEnvironment: (request) => post(`${P}/remove/environment`, request),
+    protectedEnvironments: () => get(`${P}/environments/protected`),
+    setEnvironmentProtection: (request) => post(`${P}/environments/protected`, request),
 
     signedBody: (s3Url) => http.json("GET", s3Url, undefined, { anonymous: true }),
 
