@@ -295,6 +295,24 @@ describe("protected environments", () => {
     expect(await pointed(f.promptId, "production")).toBe(deployed.body.data.id);
   });
 
+  it("a refusal names the role that would do (deployer for a protected environment, whoever asks); lookalike names are protected too", async () => {
+    const f = await fixture();
+    const before = await snapshot();
+    const byRuntime = await server.rest("POST", `${P}/update/environment`, { promptId: f.promptId, promptVersionId: f.v12, environment: "production" }, { key: keys.runtime });
+    expect(byRuntime.status).toBe(403);
+    expect(byRuntime.body.error).toContain("that needs the deployer role");
+    // `Production` beside a protected `production` is a lookalike a member must not create.
+    for (const environment of ["Production", "PRODUCTION"]) {
+      const lookalike = await server.rest("POST", `${P}/update/environment`, { promptId: f.promptId, promptVersionId: f.v12, environment }, { key: keys.member });
+      expect(lookalike.status, environment).toBe(403);
+      expect(lookalike.body.error).toContain(`the protected environment ${environment}`);
+    }
+    expect(await snapshot()).toBe(before);
+    // An unprotected environment still names member to a runtime key.
+    const staging = await server.rest("POST", `${P}/update/environment`, { promptId: f.promptId, promptVersionId: f.v12, environment: "staging" }, { key: keys.runtime });
+    expect(staging.body.error).toContain("that needs the member role");
+  });
+
   it("tRPC: the same rules, and a protected environment other than production is the deployer's to remove", async () => {
     const f = await fixture();
     const admin = server.trpc(keys.admin);
@@ -350,7 +368,7 @@ describe("protected environments", () => {
       expect((await server.rest("POST", `${P}/environments/protected`, { environment: `env-${i}`, protected: true }, { key: org.key })).status).toBe(200);
     }
     const refused = await server.rest("POST", `${P}/environments/protected`, { environment: "one-too-many", protected: true }, { key: org.key });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(409);
     expect(refused.body.error).toContain("at most 100");
     // Another organization's set is untouched.
     expect(await server.call<string[]>("GET", `${P}/environments/protected`, undefined)).not.toContain("env-1");
@@ -438,6 +456,18 @@ describe("keys", () => {
     expect((await server.rest("POST", `${P}/update/environment`, { promptId: f.promptId, promptVersionId: f.v12, environment: "production" }, { key: secret })).status).toBe(403);
   });
 
+  it("an organization's last active admin key cannot be revoked (409, nothing changed); with a second admin it can", async () => {
+    const org = await server.createOrg("one admin");
+    const me = (await server.rest("GET", "/v1/me", undefined, { key: org.key })).body.data as { key: { id: string } };
+    const refused = await server.rest("DELETE", `/v1/api-keys/${me.key.id}`, undefined, { key: org.key });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("last active admin key");
+    expect((await server.rest("GET", "/v1/me", undefined, { key: org.key })).status).toBe(200);
+    const second = (await server.rest("POST", "/v1/api-keys", { name: "second admin", role: "admin" }, { key: org.key })).body.data as { secret: string };
+    expect((await server.rest("DELETE", `/v1/api-keys/${me.key.id}`, undefined, { key: second.secret })).status).toBe(200);
+    expect((await server.rest("GET", "/v1/me", undefined, { key: org.key })).status).toBe(401);
+  });
+
   it("only admins create keys, and no key creates one above its own role", async () => {
     const before = (await server.call<unknown[]>("GET", "/v1/api-keys")).length;
     for (const role of ["runtime", "member", "deployer"] as const) {
@@ -454,6 +484,29 @@ describe("keys", () => {
 });
 
 describe("runtime keys", () => {
+  it("poll the last 15 minutes of pointer changes at most, without who made them (the history stays the member's)", async () => {
+    const f = await fixture();
+    const db = await server.rawDb();
+    const recent = await db.collection("deployments").findOne({ promptId: f.promptId, environment: "staging" });
+    expect(recent).not.toBeNull();
+    // An old change (an hour ago) of another environment: a member's poll reaches it, a runtime key's does not.
+    const { _id: _ignored, ...shape } = recent!;
+    await db.collection("deployments").insertOne({ ...shape, environment: "old-env", revision: 1, at: new Date(Date.now() - 3600_000) });
+    // A move made by a key (the fixture's are the bootstrap key's, which has no id).
+    expect((await server.rest("POST", `${P}/update/environment`, { promptId: f.promptId, promptVersionId: f.v12, environment: "qa" }, { key: keys.member })).status).toBe(200);
+    const since = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const poll = async (key: string) => (await server.rest("GET", `/v1/deployments?since=${encodeURIComponent(since)}`, undefined, { key })).body.data as Array<{ promptId: string; environment: string; keyId: string | null }>;
+    const byMember = (await poll(keys.member)).filter((d) => d.promptId === f.promptId);
+    const byRuntime = (await poll(keys.runtime)).filter((d) => d.promptId === f.promptId);
+    expect(byMember.map((d) => d.environment)).toContain("old-env");
+    expect(byRuntime.map((d) => d.environment)).not.toContain("old-env");
+    expect(byRuntime.map((d) => d.environment)).toContain("staging");
+    expect(byMember.find((d) => d.environment === "qa")?.keyId).not.toBeNull();
+    expect(byRuntime.map((d) => d.environment)).toContain("qa");
+    expect(byRuntime.every((d) => d.keyId === null)).toBe(true);
+  });
+
+
   it("fetch prompts as Helicone's prompt manager does (metadata, then the signed body URL without a key) and subscribe to deployments", async () => {
     const f = await fixture();
     const runtime = keys.runtime;

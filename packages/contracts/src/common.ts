@@ -27,7 +27,7 @@ export const ZEnvironmentName = z
   .trim()
   .min(1, "environment must not be empty")
   .max(64, "environment must be at most 64 characters")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "environment may hold only letters, digits, '_', '-' and '.'");
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "environment must start with a letter or digit and hold only letters, digits, '_', '-' and '.'");
 export type TEnvironmentName = z.infer<typeof ZEnvironmentName>;
 
 /** The environment every prompt has from its first version on; it can be moved but never removed. */

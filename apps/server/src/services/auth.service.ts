@@ -14,6 +14,7 @@ import { AppError, isDatabaseUnavailable } from "../errors.js";
 import { generateApiKeyId, generateApiKeySecret, generateOrganizationId, hashApiKey } from "./ids.js";
 import type { DeploymentEvents, KeyRevocation } from "./events.js";
 import { requireRole } from "./permissions.js";
+import { KeyedMutex } from "./numbering.js";
 import type { RequestScope } from "./scope.js";
 
 /** The organization the bootstrap key (PROMPTREG_API_KEY) administers. */
@@ -47,6 +48,7 @@ export interface AuthOptions {
 
 export function createAuthService(repos: Repositories, events: DeploymentEvents, bootstrapApiKey: string | undefined, options: AuthOptions = {}) {
   const bootstrapHash = bootstrapApiKey ? Buffer.from(hashApiKey(bootstrapApiKey), "hex") : undefined;
+  const keyChanges = new KeyedMutex();
   const outageGraceMs = options.outageGraceMs ?? DEFAULT_AUTH_OUTAGE_GRACE_MS;
   // Keys the database confirmed, with when. Fresh (KEY_CACHE_TTL_MS) they need no read; older, they still
   // stand in for the database while it is unavailable, up to outageGraceMs after that confirmation, and no
@@ -175,7 +177,19 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
 
     async revokeKey(scope: RequestScope, keyId: string): Promise<void> {
       requireRole(scope, "admin", "revoke API keys");
-      const hash = await repos.apiKeys.revoke(scope, keyId);
+      // An organization left without an active admin key could never create or revoke a key again (only the
+      // bootstrap key's own organization has another way in). One revocation at a time per organization on
+      // this replica, so two admins revoking each other here cannot both pass the check.
+      const hash = await keyChanges.run(scope.orgId, async () => {
+        const keys = await repos.apiKeys.list(scope);
+        const target = keys.find((key) => key.id === keyId);
+        const activeAdmins = keys.filter((key) => key.revokedAt === null && key.role === "admin");
+        const hasBootstrap = scope.orgId === DEFAULT_ORGANIZATION_ID && bootstrapHash !== undefined;
+        if (target?.revokedAt === null && target.role === "admin" && activeAdmins.length === 1 && !hasBootstrap) {
+          throw new AppError("CONFLICT", `API key ${keyId} is the organization's last active admin key: create another admin key before revoking it`);
+        }
+        return repos.apiKeys.revoke(scope, keyId);
+      });
       if (hash) return announceRevocation({ keyId, orgId: scope.orgId, hash });
       // Revoking a revoked key succeeds (DELETE is idempotent, and the key is still listed as revoked).
       if ((await repos.apiKeys.findById(scope, keyId))?.revokedAt) return;

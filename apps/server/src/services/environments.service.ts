@@ -1,5 +1,6 @@
 import {
   PRODUCTION_ENVIRONMENT,
+  roleAtLeast,
   type TDeployment,
   type TDeploymentHistoryInput,
   type TDeploymentHistoryPage,
@@ -17,6 +18,9 @@ import { requireRole } from "./permissions.js";
 import type { ProtectionService } from "./protection.service.js";
 import type { RequestScope } from "./scope.js";
 import type { VersionLookup } from "./version-lookup.js";
+
+/** How far back a runtime key's poll of the pointer changes may reach (changesSince). */
+export const RUNTIME_CHANGES_WINDOW_MS = 15 * 60_000;
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
@@ -185,9 +189,19 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
       return since.filter((d) => d.id !== lastId).slice(0, limit);
     },
 
-    /** The organization's pointer changes since a time, oldest first (clients' polling fallback). */
+    /**
+     * The organization's pointer changes since a time, oldest first (clients' polling fallback). A runtime
+     * key (an application's) polls only to refresh what it cached, so it reads the last
+     * RUNTIME_CHANGES_WINDOW_MS at most and without who made each change: the whole history would list every
+     * prompt and environment of the organization to a key meant to fetch known prompts. A client whose
+     * cursor is older than that has not heard from the server for as long, so everything it cached is past
+     * its pointer TTL and is revalidated on use anyway.
+     */
     async changesSince(scope: RequestScope, since: Date, limit: number): Promise<TDeployment[]> {
-      return repos.deployments.changesSince(scope, since, limit);
+      if (roleAtLeast(scope.role, "member")) return repos.deployments.changesSince(scope, since, limit);
+      const earliest = new Date(Date.now() - RUNTIME_CHANGES_WINDOW_MS);
+      const changes = await repos.deployments.changesSince(scope, since < earliest ? earliest : since, limit);
+      return changes.map((change) => ({ ...change, keyId: null }));
     },
 
     /** Distinct environment names in use in the organization, sorted. */

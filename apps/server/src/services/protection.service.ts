@@ -7,6 +7,7 @@
 import {
   DEFAULT_PROTECTED_ENVIRONMENTS,
   MAX_PROTECTED_ENVIRONMENTS,
+  roleAtLeast,
   type TSetEnvironmentProtectionInput,
 } from "@promptreg/contracts";
 import { LRUCache } from "lru-cache";
@@ -18,6 +19,15 @@ import type { RequestScope } from "./scope.js";
 
 /** The longest a replica whose deployment feed cannot run keeps using a protection set it read. */
 export const PROTECTION_CACHE_TTL_MS = 10_000;
+
+/**
+ * Whether `environment` is one of the protected ones. Compared without case: `Production` next to a
+ * protected `production` is a lookalike a member could otherwise create and point applications at.
+ */
+function covers(protectedEnvironments: readonly string[], environment: string): boolean {
+  const name = environment.toLowerCase();
+  return protectedEnvironments.some((protectedName) => protectedName.toLowerCase() === name);
+}
 
 export function createProtectionService(repos: Repositories, events: DeploymentEvents) {
   // Keyed by organization id (one entry per tenant with moves, not per caller input): bounded anyway.
@@ -48,7 +58,7 @@ export function createProtectionService(repos: Repositories, events: DeploymentE
 
     /** Whether moving `environment` needs the deployer role in this organization. */
     async isProtected(scope: RequestScope, environment: string): Promise<boolean> {
-      return (await protectedSet(scope)).includes(environment);
+      return covers(await protectedSet(scope), environment);
     },
 
     /**
@@ -56,10 +66,10 @@ export function createProtectionService(repos: Repositories, events: DeploymentE
      * member for any environment, deployer for a protected one. Called before anything is written.
      */
     async requireMove(scope: RequestScope, environment: string, action: string): Promise<void> {
+      if (roleAtLeast(scope.role, "deployer")) return;
+      // The refusal names the role that would do: deployer for a protected environment, whoever asks.
+      if (covers(await protectedSet(scope), environment)) requireRole(scope, "deployer", `${action} the protected environment ${environment}`);
       requireRole(scope, "member", `${action} environment ${environment}`);
-      if (scope.role === "member" && (await protectedSet(scope)).includes(environment)) {
-        requireRole(scope, "deployer", `${action} the protected environment ${environment}`);
-      }
     },
 
     /** Marks an environment protected or not (admin keys); answers the new set. */
@@ -70,7 +80,7 @@ export function createProtectionService(repos: Repositories, events: DeploymentE
         if (input.protected) current.add(input.environment);
         else current.delete(input.environment);
         if (current.size > MAX_PROTECTED_ENVIRONMENTS) {
-          throw new AppError("BAD_REQUEST", `at most ${MAX_PROTECTED_ENVIRONMENTS} environments may be protected`);
+          throw new AppError("CONFLICT", `at most ${MAX_PROTECTED_ENVIRONMENTS} environments may be protected; unprotect one first`);
         }
         const protectedEnvironments = [...current].sort();
         await repos.organizationSettings.put(scope, { protectedEnvironments, updatedAt: new Date() });
