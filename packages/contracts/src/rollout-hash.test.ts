@@ -29,6 +29,12 @@ describe("the rollout split", () => {
     expect(moved.filter(Boolean).length).toBeGreaterThan(190);
   });
 
+  it("hashes exactly the UTF-8 bytes of rolloutId:subject, short or long (the reused buffer grows), any script", () => {
+    for (const subject of ["u1", "é", "😀".repeat(5), "x".repeat(300), "日本".repeat(400), "u1"]) {
+      expect(rolloutBucket("r9", subject)).toBe(murmur3x86_32(utf8(`r9:${subject}`)) % ROLLOUT_BUCKETS);
+    }
+  });
+
   it("serves the candidate to about weight percent of subjects, and raising the weight only adds subjects", () => {
     const subjects = Array.from({ length: 10_000 }, (_, i) => `subject-${i}`);
     let previous = new Set<string>();

@@ -12,14 +12,22 @@
 /** Buckets a subject can fall into: weights are honoured to 0.01 %. */
 export const ROLLOUT_BUCKETS = 10_000;
 
+/** Reused by rolloutBucket (the gateway hashes one subject per call): grown on demand, never shrunk. */
+let scratch = new Uint8Array(256);
+
 /**
- * UTF-8 bytes of `text` (lone surrogates as U+FFFD, as TextEncoder does). Written here because contracts
- * run in Node and browsers alike and depend on neither's globals.
+ * Writes the UTF-8 bytes of `text` into `out` from 0 (lone surrogates as U+FFFD, as TextEncoder does) and
+ * answers how many. `out` must hold `3 × text.length` bytes. Written here because contracts run in Node and
+ * browsers alike and depend on neither's globals.
  */
-export function utf8Bytes(text: string): Uint8Array {
-  const out: number[] = [];
+function encodeUtf8Into(text: string, out: Uint8Array): number {
+  let at = 0;
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      out[at++] = code;
+      continue;
+    }
     if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
@@ -28,20 +36,38 @@ export function utf8Bytes(text: string): Uint8Array {
       }
     }
     if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
-    if (code < 0x80) out.push(code);
-    else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
-    else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
-    else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    if (code < 0x800) {
+      out[at++] = 0xc0 | (code >> 6);
+      out[at++] = 0x80 | (code & 0x3f);
+    } else if (code < 0x10000) {
+      out[at++] = 0xe0 | (code >> 12);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+      out[at++] = 0x80 | (code & 0x3f);
+    } else {
+      out[at++] = 0xf0 | (code >> 18);
+      out[at++] = 0x80 | ((code >> 12) & 0x3f);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+      out[at++] = 0x80 | (code & 0x3f);
+    }
   }
-  return Uint8Array.from(out);
+  return at;
 }
 
-/** MurmurHash3 x86_32 of `bytes` (Austin Appleby's reference algorithm), as an unsigned 32-bit integer. */
-export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
+/** UTF-8 bytes of `text`, as TextEncoder gives them. */
+export function utf8Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 3);
+  return out.slice(0, encodeUtf8Into(text, out));
+}
+
+/**
+ * MurmurHash3 x86_32 (Austin Appleby's reference algorithm) of the first `length` bytes of `bytes`, as an
+ * unsigned 32-bit integer.
+ */
+export function murmur3x86_32(bytes: Uint8Array, seed = 0, length = bytes.length): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
-  const blocks = bytes.length >>> 2;
+  const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
     const at = i << 2;
     let k = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
@@ -54,7 +80,7 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
   }
   // The 1-3 bytes past the last whole block (the reference's fall-through switch, written without one).
   const tail = blocks << 2;
-  const rest = bytes.length & 3;
+  const rest = length & 3;
   if (rest > 0) {
     let k = 0;
     if (rest === 3) k ^= bytes[tail + 2]! << 16;
@@ -65,7 +91,7 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
     k = Math.imul(k, c2);
     h ^= k;
   }
-  h ^= bytes.length;
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -76,7 +102,9 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
 
 /** The subject's bucket in the rollout, in [0, ROLLOUT_BUCKETS). */
 export function rolloutBucket(rolloutId: string, subject: string): number {
-  return murmur3x86_32(utf8Bytes(`${rolloutId}:${subject}`)) % ROLLOUT_BUCKETS;
+  const key = `${rolloutId}:${subject}`;
+  if (scratch.length < key.length * 3) scratch = new Uint8Array(key.length * 3);
+  return murmur3x86_32(scratch, 0, encodeUtf8Into(key, scratch)) % ROLLOUT_BUCKETS;
 }
 
 /** True when a rollout at `weight` percent (0-100) serves its candidate to the subject in `bucket`. */
