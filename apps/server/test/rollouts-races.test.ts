@@ -70,7 +70,9 @@ async function race(servers: [TestServer, TestServer, TestServer], rounds: numbe
     expect(ends).toHaveLength(1);
     // The environment ends on the move's version whoever won (a move after the end lands on top of it).
     expect(history[0]!.versionId).toBe(third);
-    expect((await a.call("POST", "/v1/prompt-2025/query/production-version", { promptId })).id).toBe(third);
+    // Read fresh: when another replica made the move, A's cache learns it on its next feed poll.
+    const fresh = await a.rest("POST", "/v1/prompt-2025/query/production-version", { promptId }, { headers: { "cache-control": "no-cache" } });
+    expect(fresh.body.data.id).toBe(third);
     const revisions = history.map((h) => h.revision);
     revisions.forEach((r, i) => i > 0 && expect(r).toBe(revisions[i - 1]! - 1));
   }
