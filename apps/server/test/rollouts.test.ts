@@ -214,6 +214,51 @@ describe("a rollout through REST and the gateway", () => {
   });
 });
 
+describe("other environments", () => {
+  it("a rollout behind staging splits staging's calls only; removing staging ends it", async () => {
+    const { promptId, stable, candidate } = await promptWithCandidate();
+    await server.call("POST", "/v1/prompt-2025/update/environment", { promptId, promptVersionId: stable, environment: "staging" });
+    await server.call("POST", "/v1/prompt-2025/update/rollout", { promptId, environment: "staging", promptVersionId: candidate, weight: 100 });
+    const call = async (environment?: string) => {
+      const body = { prompt_id: promptId, inputs, ...(environment && { environment }) };
+      const { response } = await client.chat.completions.create(body as never, { headers: { "x-prompt-subject": "s" } }).withResponse();
+      return [response.headers.get("x-prompt-version-id"), response.headers.get("x-prompt-rollout") !== null];
+    };
+    expect(await call("staging")).toEqual([candidate, true]);
+    expect(await call()).toEqual([stable, false]);
+    expect(await queryRollout(promptId)).toBeNull();
+    await server.call("POST", "/v1/prompt-2025/remove/environment", { promptId, promptVersionId: stable, environment: "staging" });
+    expect(await queryRollout(promptId, "staging")).toMatchObject({ status: "aborted", reason: "environment staging was removed" });
+  });
+});
+
+describe("browsers", () => {
+  it("may send x-prompt-subject and read x-prompt-rollout (CORS)", async () => {
+    const origin = "https://app.example.com";
+    const browserServer = await startTestServerWithFakeLlm({ PROMPTREG_CORS_ORIGINS: origin, MONGODB_DB: server.dbName });
+    try {
+      const preflight = await fetch(`${browserServer.url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-prompt-subject" },
+      });
+      expect(preflight.status).toBeLessThan(300);
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-prompt-subject");
+      const { promptId, candidate } = await promptWithCandidate();
+      await server.call("POST", "/v1/prompt-2025/update/rollout", { promptId, environment: "production", promptVersionId: candidate, weight: 50 });
+      const call = await fetch(`${browserServer.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { origin, authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "x-prompt-subject": "browser-user" },
+        body: JSON.stringify({ prompt_id: promptId, inputs }),
+      });
+      await call.text();
+      expect(call.headers.get("x-prompt-rollout")).toMatch(/;arm=(stable|candidate)$/);
+      expect(call.headers.get("access-control-expose-headers")).toContain("x-prompt-rollout");
+    } finally {
+      await browserServer.stop();
+    }
+  });
+});
+
 describe("the split", () => {
   it("10,000 subjects through the resolution function: within 1.5 points of the weight, sticky and monotone", async () => {
     const { promptId, stable, candidate } = await promptWithCandidate();
