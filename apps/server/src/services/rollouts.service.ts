@@ -131,6 +131,8 @@ export function createRolloutsService(
     }
     const rule = rollout.autoRollback;
     if (rule === null) return false;
+    // The rollups are per minute: "since the start" begins at the start's minute, so calls of the candidate
+    // in this environment earlier in that minute (a rollout of it ended seconds before) count too.
     const window = await analytics.versionWindow(scope, {
       promptId: entry.promptId,
       versionId: rollout.candidateVersionId,
