@@ -41,6 +41,9 @@ export {
   type RenamePromptRequest,
   type RestClient,
   type RestClientOptions,
+  type RestRollout,
+  type RolloutRefRequest,
+  type StartRolloutRequest,
   type SetTagsRequest,
   type SubversionData,
   type SubversionRequest,
@@ -55,6 +58,7 @@ export {
   type PromptManagerEvent,
   type PromptManagerOptions,
   type PromptSource,
+  type RolloutArm,
 } from "./prompt-manager/index.js";
 export type { DeploymentChange } from "./deployment-watcher.js";
 export { watchChanges, type ChangeWatcher, type ChangeWatcherOptions, type ChangeWatcherStatus } from "./change-watcher.js";
