@@ -151,7 +151,7 @@ function subjectOf(request: PromptBodyRequest): string | null {
 
 function withoutSubject(request: PromptBodyRequest): PromptBodyRequest {
   const { subject: _subject, ...rest } = request;
-  return rest as PromptBodyRequest;
+  return rest;
 }
 
 /** The arm of `subject` in the selection's active rollout (stable: the environment's version). */
