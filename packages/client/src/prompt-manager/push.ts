@@ -5,9 +5,9 @@
 // served past the push latency (or one poll interval).
 //
 // Rollouts: a rollout's start, weight change, promotion, abort or rollback is pushed as a deployment of
-// its environment too, but the event does not say which: one that leaves the version as it is, or that
-// comes while a rollout is active, refetches the environment (pointer and rollout) before it is served
-// again, so a weight change, an abort or a rollback reaches the split within the push latency.
+// its environment (`action: "rollout-…"`): it refetches the environment (pointer and rollout), and while
+// a rollout is active the old split is not served once the change is known, so a weight change, an abort
+// or a rollback reaches the split within the push latency and one round trip.
 import type { TPromptChangeEvent } from "@promptreg/contracts";
 import { DeploymentWatcher, type DeploymentChange } from "../deployment-watcher.js";
 import type { Transport } from "../http.js";
@@ -64,7 +64,7 @@ export function applyDeployment(cache: PromptCache, change: DeploymentChange, vi
     return;
   }
   if (pointer === undefined) return; // the fetch in flight asks again
-  const rolloutChange = cache.rollouts && (change.versionId === pointer.target.id || pointer.split !== null);
+  const rolloutChange = cache.rollouts && mayChangeRollout(change, pointer.target.id, pointer.split !== null);
   pointer.revision = change.revision;
   const target = cache.versions.get(change.versionId);
   if (rolloutChange && (pointer.split !== null || change.versionId !== pointer.target.id)) {
@@ -94,6 +94,16 @@ export function applyDeployment(cache: PromptCache, change: DeploymentChange, vi
   pointer.invalidated = true;
   emit({ ...base, effect: "refetching" });
   cache.revalidate(pointer);
+}
+
+/**
+ * Whether a pushed change may start, change or end the environment's rollout. The server names rollout
+ * changes (`action: "rollout-…"`, and `rolloutId` on a move that ended one); from a server that does not
+ * say, any change that leaves the version as it is, or comes during a rollout, may be one.
+ */
+function mayChangeRollout(change: DeploymentChange, currentVersionId: string | null, splitActive: boolean): boolean {
+  if (change.action !== undefined) return change.action.startsWith("rollout-") || change.rolloutId !== undefined || splitActive;
+  return change.versionId === currentVersionId || splitActive;
 }
 
 /**
