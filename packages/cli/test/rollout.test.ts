@@ -1,0 +1,117 @@
+// `promptreg rollout …`, the built CLI run as a child process against a real server: start by name and
+// version number, re-weight, status (human and JSON), promote, abort, and the errors a person meets.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "@promptreg/server/testing";
+import { createOrgClient, createWorkspace, sampleBody, uniqueName, type Workspace } from "./harness.js";
+
+let server: TestServer;
+const workspaces: Workspace[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await Promise.all(workspaces.map((workspace) => workspace.remove()));
+  await server?.stop();
+});
+
+/** A fresh organization, a prompt with 1.0 in production and 1.1, and a workspace using the org's admin key. */
+async function setup() {
+  const org = await createOrgClient(server);
+  const workspace = await createWorkspace(server, org.key);
+  workspaces.push(workspace);
+  const name = uniqueName("canary");
+  const created = await org.client.prompts.create.mutate({ name, body: sampleBody() });
+  const promptId = created.prompt.id;
+  const v11 = await org.client.versions.create.mutate({ promptId, baseVersionId: created.version.id, body: sampleBody("1.1 {{hc:company:string}}") });
+  return { ...org, workspace, name, promptId, v10: created.version.id, v11: v11.id };
+}
+
+describe("rollout", () => {
+  it("starts by name and version number, re-weights, reports status, promotes", async () => {
+    const { client, workspace, name, promptId, v10, v11 } = await setup();
+
+    const start = await workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "10", "--max-error-rate", "5%", "--max-p95-ms", "3000"]);
+    expect(start.code).toBe(0);
+    expect(start.stdout).toContain(`${name} production: 1.0 (stable) → 1.1 (candidate) at 10%, active`);
+    expect(start.stdout).toMatch(/rule +roll back when the candidate's error rate > 5% or p95 latency > 3000 ms, after 100 calls/);
+    const rollout = await client.rollouts.get.query({ promptId, environment: "production" });
+    expect(rollout).toMatchObject({
+      stableVersionId: v10,
+      candidateVersionId: v11,
+      weight: 10,
+      status: "active",
+      autoRollback: { maxErrorRate: 0.05, minRequests: 100, maxP95LatencyMs: 3000 },
+    });
+
+    const set = await workspace.run(["--json", "rollout", "set", promptId, "production", "--weight", "35.5"]);
+    expect(set.code).toBe(0);
+    expect(set.json()).toMatchObject({
+      promptId,
+      name,
+      environment: "production",
+      rollout: { id: rollout!.id, weight: 35.5, status: "active", stableVersion: "1.0", candidateVersion: "1.1", autoRollback: { maxErrorRate: 0.05 } },
+    });
+
+    const status = await workspace.run(["rollout", "status", name, "production"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain("1.0 (stable) → 1.1 (candidate) at 35.5%, active");
+
+    const promote = await workspace.run(["rollout", "promote", name, "production"]);
+    expect(promote.code).toBe(0);
+    expect(promote.stdout).toContain("promoted");
+    expect((await client.environments.version.query({ promptId, environment: "production" })).id).toBe(v11);
+    const after = await workspace.run(["--json", "rollout", "status", name, "production"]);
+    expect(after.json()).toMatchObject({ rollout: { status: "promoted", endedAt: expect.any(String) } });
+  });
+
+  it("aborts, and says clearly what cannot be done", async () => {
+    const { workspace, name, promptId } = await setup();
+    // Nothing yet.
+    const none = await workspace.run(["--json", "rollout", "status", name, "staging"]);
+    expect(none.code).toBe(0);
+    expect(none.json()).toEqual({ promptId, name, environment: "staging", rollout: null });
+    const noneHuman = await workspace.run(["rollout", "status", name, "production"]);
+    expect(noneHuman.stdout).toContain("no rollout yet");
+    const setWithout = await workspace.run(["rollout", "set", name, "production", "--weight", "50"]);
+    expect(setWithout.code).toBe(1);
+    expect(setWithout.stderr).toMatch(/no active rollout in production/);
+
+    expect((await workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "50"])).code).toBe(0);
+    const abort = await workspace.run(["rollout", "abort", name, "production"]);
+    expect(abort.code).toBe(0);
+    expect(abort.stdout).toMatch(/aborted/);
+    // Promote after the abort: no active rollout, the server's 409.
+    const promote = await workspace.run(["rollout", "promote", name, "production"]);
+    expect(promote.code).toBe(1);
+    expect(promote.stderr).toMatch(/error: .*409/);
+    // The candidate is the stable version: 409.
+    const same = await workspace.run(["rollout", "start", name, "production", "1.0", "--weight", "50"]);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/409/);
+
+    const codes = await Promise.all([
+      workspace.run(["rollout", "start", name, "production", "1.1"]),
+      workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "150"]),
+      workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "ten"]),
+      workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "10", "--min-requests", "5"]),
+      workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "10", "--max-error-rate", "2"]),
+      workspace.run(["rollout", "start", name, "not valid!", "1.1", "--weight", "10"]),
+      workspace.run(["rollout", "start", name, "production"]),
+      workspace.run(["rollout", "frobnicate", name, "production"]),
+      workspace.run(["rollout", "start", "no-such-prompt", "production", "1.1", "--weight", "10"]),
+      workspace.run(["rollout", "start", name, "production", "9.9", "--weight", "10"]),
+    ]);
+    expect(codes.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 4, 4]);
+    expect(codes[0]!.stderr).toMatch(/required option '--weight <percent>'/);
+    expect(codes[1]!.stderr).toMatch(/0 to 100/);
+    expect(codes[3]!.stderr).toMatch(/give --max-error-rate too/);
+    expect(codes[4]!.stderr).toMatch(/maxErrorRate/);
+
+    const json = await workspace.run(["--json", "rollout", "promote", name, "production"]);
+    expect(json.code).toBe(1);
+    expect(json.stdout).toBe("");
+    expect(JSON.parse(json.stderr)).toEqual({ error: { message: expect.stringContaining("409"), exitCode: 1 } });
+  });
+});
