@@ -34,6 +34,7 @@ export {
   type CreateVersionData,
   type CreateVersionRequest,
   type EnvironmentChangeRequest,
+  type SetEnvironmentProtectionRequest,
   type EnvironmentVersionRequest,
   type PromptRefRequest,
   type QueryPromptsRequest,

@@ -33,6 +33,7 @@ import type {
   ZRestCreateVersionRequest,
   ZRestEnvironmentChangeRequest,
   ZRestEnvironmentVersionRequest,
+  ZRestSetEnvironmentProtectionRequest,
   ZRestPromptRefRequest,
   ZRestQueryPromptsRequest,
   ZRestQueryVersionsRequest,
@@ -78,6 +79,7 @@ export type VersionRefRequest = In<typeof ZRestVersionRefRequest>;
 export type PromptRefRequest = In<typeof ZRestPromptRefRequest>;
 export type EnvironmentVersionRequest = In<typeof ZRestEnvironmentVersionRequest>;
 export type EnvironmentChangeRequest = In<typeof ZRestEnvironmentChangeRequest>;
+export type SetEnvironmentProtectionRequest = In<typeof ZRestSetEnvironmentProtectionRequest>;
 export type TotalVersionsData = Out<typeof ZRestTotalVersionsData>;
 export type SubversionRequest = In<typeof ZRestSubversionRequest>;
 export type SubversionData = Out<typeof ZRestSubversionData>;
@@ -147,6 +149,10 @@ export interface RestClient {
   setEnvironment: (request: EnvironmentChangeRequest) => Promise<null>;
   /** `POST /v1/prompt-2025/remove/environment`: not `production`; 404 when it points elsewhere. */
   removeEnvironment: (request: EnvironmentChangeRequest) => Promise<null>;
+  /** `GET /v1/prompt-2025/environments/protected`: sorted; moving these needs a deployer (or admin) key. */
+  protectedEnvironments: () => Promise<string[]>;
+  /** `POST /v1/prompt-2025/environments/protected` (admin keys): answers the protected environments. */
+  setEnvironmentProtection: (request: SetEnvironmentProtectionRequest) => Promise<string[]>;
 
   /** `POST /v1/prompt-2025/update/rollout`: starts a rollout of a candidate behind an environment, or changes its weight. */
   startRollout: (request: StartRolloutRequest) => Promise<null>;
@@ -231,6 +237,8 @@ export function restClientOn(http: Transport): RestClient {
 
     setEnvironment: (request) => post(`${P}/update/environment`, request),
     removeEnvironment: (request) => post(`${P}/remove/environment`, request),
+    protectedEnvironments: () => get(`${P}/environments/protected`),
+    setEnvironmentProtection: (request) => post(`${P}/environments/protected`, request),
 
     startRollout: (request) => post(`${P}/update/rollout`, request),
     queryRollout: (request) => post(`${P}/query/rollout`, request),

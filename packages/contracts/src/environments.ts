@@ -107,3 +107,26 @@ export type TRegistryChangeEvent = z.infer<typeof ZRegistryChangeEvent>;
 
 /** The stream's first event: the server's clock, for clients that poll `/v1/deployments?since=`. */
 export const ZStreamReadyEvent = z.object({ now: ZIsoDateTime });
+
+/**
+ * The most environments an organization may mark protected: the set is stored in one settings document
+ * and read on every move, so it is bounded whatever admins send.
+ */
+export const MAX_PROTECTED_ENVIRONMENTS = 100;
+
+/** The environments an organization protects when it never changed them. */
+export const DEFAULT_PROTECTED_ENVIRONMENTS: readonly string[] = ["production"];
+
+/**
+ * The organization's protected environments, sorted: moving or removing them (or deploying a new version
+ * to them) needs the `deployer` role; `member` keys may move the others. Every role may read it.
+ */
+export const ZProtectedEnvironments = z.array(z.string());
+export type TProtectedEnvironments = z.infer<typeof ZProtectedEnvironments>;
+
+/** Marks an environment protected (`protected: true`) or not (admin keys). Answers the new set. */
+export const ZSetEnvironmentProtectionInput = z.object({
+  environment: ZEnvironmentName,
+  protected: z.boolean({ error: "protected must be true or false" }),
+});
+export type TSetEnvironmentProtectionInput = z.infer<typeof ZSetEnvironmentProtectionInput>;

@@ -1,14 +1,24 @@
 import type { Collection, Db } from "mongodb";
-import type { TApiKey } from "@promptreg/contracts";
+import type { TApiKey, TApiKeyRole } from "@promptreg/contracts";
 import type { ApiKeyDoc } from "./documents.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
+
+/**
+ * The role a stored key has now. Keys created before roles got finer (issue 14) have no `roleScheme`: their
+ * `member` could move production and delete, which is today's `deployer`, so they keep exactly those
+ * powers. Every key created since carries `roleScheme: 2` and means what it says. Docs: deploy.md, "Roles
+ * and migration".
+ */
+export function effectiveRole(doc: Pick<ApiKeyDoc, "role" | "roleScheme">): TApiKeyRole {
+  return doc.role === "member" && doc.roleScheme !== 2 ? "deployer" : doc.role;
+}
 
 export function toApiKey(doc: ApiKeyDoc): TApiKey {
   return {
     id: doc._id,
     name: doc.name,
-    role: doc.role,
+    role: effectiveRole(doc),
     prefix: doc.prefix,
     createdAt: doc.createdAt.toISOString(),
     revokedAt: doc.revokedAt?.toISOString() ?? null,

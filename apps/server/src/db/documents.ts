@@ -21,6 +21,13 @@ export interface ApiKeyDoc {
   hash: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /**
+   * 2 on keys created since roles got finer (issue 14). A key without it was created when `member` could
+   * move production and delete; it keeps those powers: `member` without this marker reads as `deployer`
+   * (api-keys.repository effectiveRole). A read-time rule, not a rewrite: replicas of both versions can
+   * serve during a rolling deploy.
+   */
+  roleScheme?: 2;
 }
 
 export interface PromptDoc {
@@ -135,6 +142,15 @@ export interface PromptChangeDoc {
   /** The hidden or created version; null otherwise. */
   versionId: string | null;
   at: Date;
+}
+
+/** An organization's settings (`_id`: the organization id): one document, updated under its lock. */
+export interface OrganizationSettingsDoc {
+  _id: string;
+  orgId: string;
+  /** Sorted, distinct. Absent until an admin changes it: the default (production) applies. */
+  protectedEnvironments: string[];
+  updatedAt: Date;
 }
 
 export interface SettingDoc {

@@ -8,6 +8,7 @@ import { withDeadlines } from "./deadline.js";
 import { createDeploymentsRepository } from "./deployments.repository.js";
 import { createDocumentLocks } from "./document-locks.js";
 import { createEnvironmentsRepository } from "./environments.repository.js";
+import { createOrganizationSettingsRepository } from "./organization-settings.repository.js";
 import { createOrganizationsRepository } from "./organizations.repository.js";
 import { createPointerCopiesRepository } from "./pointer-copies.repository.js";
 import { createPromptChangesRepository } from "./prompt-changes.repository.js";
@@ -20,6 +21,7 @@ import { createVersionsRepository } from "./versions.repository.js";
 export type { TenantScope } from "./scope.js";
 export { notCountingTowardsDeadline, outsideRequestDeadline, remainingMs, withOwnDeadline, withRequestDeadline } from "./deadline.js";
 export { isDuplicateKeyError } from "./duplicate-key.js";
+export { effectiveRole } from "./api-keys.repository.js";
 
 export interface RepositoryOptions {
   /** The database timeout: a lock is held at most that long by a live holder (document-locks.ts). */
@@ -43,6 +45,7 @@ export function createRepositories(db: Db, options: RepositoryOptions = {}) {
     deploymentClock: createDeploymentClockRepository(db),
     promptChanges: createPromptChangesRepository(db),
     settings: createSettingsRepository(db),
+    organizationSettings: createOrganizationSettingsRepository(db, locks),
     analytics: createAnalyticsRepository(db, lockOptions),
   };
 }

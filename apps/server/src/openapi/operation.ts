@@ -36,7 +36,7 @@ export interface OperationSpec {
 export const ERROR_RESPONSES = {
   "400": ["BadRequest", "Invalid input: the message names each problem"],
   "401": ["Unauthorized", "Missing or invalid API key"],
-  "403": ["Forbidden", "The key may not do this (e.g. a member key on an admin route)"],
+  "403": ["Forbidden", "The key's role may not do this (e.g. a runtime key creating a prompt, a member key moving a protected environment); the message names the role it needs"],
   "404": ["NotFound", "No such resource in the caller's organization (another organization's id answers the same)"],
   "409": ["Conflict", "Conflicts with the current state (e.g. deleting a version an environment points at)"],
   "413": ["PayloadTooLarge", "Request body larger than the configured limit"],

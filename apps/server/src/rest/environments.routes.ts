@@ -1,4 +1,5 @@
-import { ZRestEnvironmentChangeRequest } from "@promptreg/contracts/rest";
+import { ZProtectedEnvironments } from "@promptreg/contracts";
+import { ZRestEnvironmentChangeRequest, ZRestSetEnvironmentProtectionRequest } from "@promptreg/contracts/rest";
 import { z } from "zod";
 import { defineRoute } from "./route.js";
 
@@ -41,5 +42,20 @@ export const environmentRoutes = [
       });
       return null;
     },
+  }),
+  defineRoute({
+    method: "get",
+    path: `${P}/environments/protected`,
+    summary: "The organization's protected environments, sorted (moving them needs a deployer key)",
+    response: ZProtectedEnvironments,
+    handler: ({ scope, services }) => services.protection.list(scope),
+  }),
+  defineRoute({
+    method: "post",
+    path: `${P}/environments/protected`,
+    summary: "Mark an environment protected or not (admin keys); answers the protected environments",
+    body: ZRestSetEnvironmentProtectionRequest,
+    response: ZProtectedEnvironments,
+    handler: ({ scope, body, services }) => services.protection.set(scope, body),
   }),
 ];

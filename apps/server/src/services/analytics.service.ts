@@ -36,6 +36,7 @@ import { PERIOD_MS, settingsId } from "../db/analytics.repository.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, isDatabaseUnavailable, notFound } from "../errors.js";
 import { ExpiringCache } from "../resolution/index.js";
+import { requireRole } from "./permissions.js";
 import type { RequestScope } from "./scope.js";
 import type { VersionLookup } from "./version-lookup.js";
 
@@ -243,6 +244,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
   const newestFirst = (a: StoredCall, b: StoredCall) => b.t - a.t || (a.r < b.r ? 1 : a.r > b.r ? -1 : 0);
 
   async function requestLog(scope: RequestScope, input: TRequestsInput): Promise<TRequestsPage> {
+    requireRole(scope, "member", "read the request log");
     const { promptId, page, pageSize } = input;
     await lookup.visiblePrompt(scope, promptId);
     if (input.versionId !== undefined) await versionOfPrompt(scope, promptId, input.versionId);
@@ -517,6 +519,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
     // ---- queries ----
 
     async metrics(scope: RequestScope, input: TMetricsInput): Promise<TMetricsOutput> {
+      requireRole(scope, "member", "read metrics");
       await lookup.visiblePrompt(scope, input.promptId);
       const { from, to, now } = windowOf(input);
       const docs = await readPlan(scope, input.promptId, planWindow(from, to, now));
@@ -540,6 +543,7 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
     },
 
     async series(scope: RequestScope, input: TMetricsSeriesInput): Promise<TMetricsSeriesOutput> {
+      requireRole(scope, "member", "read metrics");
       await lookup.visiblePrompt(scope, input.promptId);
       if (input.versionId !== undefined) await versionOfPrompt(scope, input.promptId, input.versionId);
       const window = windowOf(input);
@@ -583,11 +587,14 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
 
     // ---- settings ----
 
-    captureSettings: (scope: RequestScope, input: TCaptureSettingsInput) => settingsView(scope, input.promptId),
+    async captureSettings(scope: RequestScope, input: TCaptureSettingsInput): Promise<TCaptureSettingsView> {
+      requireRole(scope, "member", "read capture settings");
+      return settingsView(scope, input.promptId);
+    },
 
     async setCaptureSettings(scope: RequestScope, input: TSetCaptureSettingsInput): Promise<TCaptureSettingsView> {
       // Capturing inputs stores what callers send (personal data, often): an admin decision.
-      if (scope.role !== "admin") throw new AppError("FORBIDDEN", "only admin keys may change input capture settings");
+      requireRole(scope, "admin", "change input capture settings");
       const promptId = input.promptId ?? null;
       if (promptId !== null) await lookup.visiblePrompt(scope, promptId);
       else if (input.enabled === null) throw new AppError("BAD_REQUEST", "enabled must be true or false for the organization (null means inherit, for a prompt)");

@@ -9,10 +9,11 @@ import type {
   TWhoAmI,
 } from "@promptreg/contracts";
 import { LRUCache } from "lru-cache";
-import type { Repositories } from "../db/index.js";
+import { effectiveRole, type Repositories } from "../db/index.js";
 import { AppError, isDatabaseUnavailable } from "../errors.js";
 import { generateApiKeyId, generateApiKeySecret, generateOrganizationId, hashApiKey } from "./ids.js";
 import type { DeploymentEvents, KeyRevocation } from "./events.js";
+import { requireRole } from "./permissions.js";
 import type { RequestScope } from "./scope.js";
 
 /** The organization the bootstrap key (PROMPTREG_API_KEY) administers. */
@@ -68,10 +69,6 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
   // whatever callers send, and must not evict the keys real traffic uses.
   const unknown = new LRUCache<string, true>({ max: 10_000, ttl: UNKNOWN_KEY_TTL_MS });
 
-  const requireAdmin = (scope: RequestScope) => {
-    if (scope.role !== "admin") throw new AppError("FORBIDDEN", "this API key may not manage API keys; use an admin key");
-  };
-
   async function issueKey(orgId: string, input: { name: string; role: TApiKeyRole }): Promise<TCreatedApiKey> {
     const secret = generateApiKeySecret();
     const key = await repos.apiKeys.insert({
@@ -83,6 +80,7 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
       hash: hashApiKey(secret),
       createdAt: new Date(),
       revokedAt: null,
+      roleScheme: 2,
     });
     return { key, secret };
   }
@@ -147,7 +145,7 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
       }
       // Revoked while it was being read.
       if (revoked.has(hashHex)) throw invalidKey();
-      const scope: RequestScope = { orgId: doc.orgId, keyId: doc._id, role: doc.role, instanceAdmin: false };
+      const scope: RequestScope = { orgId: doc.orgId, keyId: doc._id, role: effectiveRole(doc), instanceAdmin: false };
       cache.set(hashHex, { scope, confirmedAt: Date.now() });
       return scope;
     },
@@ -163,17 +161,20 @@ export function createAuthService(repos: Repositories, events: DeploymentEvents,
     },
 
     async createKey(scope: RequestScope, input: TCreateApiKeyInput): Promise<TCreatedApiKey> {
-      requireAdmin(scope);
+      requireRole(scope, "admin", "create API keys");
+      // Not today (only admins create keys, and admin is the top role), but the rule the table promises:
+      // a key never hands out more than it holds.
+      requireRole(scope, input.role, `create a key with the ${input.role} role`);
       return issueKey(scope.orgId, input);
     },
 
     async listKeys(scope: RequestScope): Promise<TApiKey[]> {
-      requireAdmin(scope);
+      requireRole(scope, "admin", "list API keys");
       return repos.apiKeys.list(scope);
     },
 
     async revokeKey(scope: RequestScope, keyId: string): Promise<void> {
-      requireAdmin(scope);
+      requireRole(scope, "admin", "revoke API keys");
       const hash = await repos.apiKeys.revoke(scope, keyId);
       if (hash) return announceRevocation({ keyId, orgId: scope.orgId, hash });
       // Revoking a revoked key succeeds (DELETE is idempotent, and the key is still listed as revoked).

@@ -12,7 +12,7 @@ export interface DeploymentFeedOptions {
  * Brings other replicas' pointer and prompt changes and key revocations into this replica's event bus, so
  * caches here are invalidated (and revoked keys refused) within about one poll interval. Polls the
  * deployment clock (one read by `_id`); only when it moved does it read the deployment history, the prompt
- * change log and the keys revoked in the last `overlapMs`, publishing what it has not published before.
+ * change log, the keys revoked and the organization settings changed in the last `overlapMs`, publishing what it has not published before.
  */
 export function createDeploymentFeed(repos: Repositories, events: DeploymentEvents, options: DeploymentFeedOptions) {
   let lastTick: number | undefined;
@@ -25,11 +25,14 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
     const tick = await repos.deploymentClock.read();
     if (lastTick === undefined || tick !== lastTick) {
       const since = new Date(lastPollAt - options.overlapMs);
-      const [entries, promptChanges, revokedKeys] = await Promise.all([
+      const [entries, promptChanges, revokedKeys, settingsChanges] = await Promise.all([
         repos.deployments.since(since, 10_000),
         repos.promptChanges.since(since, 10_000),
         repos.apiKeys.revokedSince(since, 10_000),
+        repos.organizationSettings.changedSince(since, 10_000),
       ]);
+      // Protected environments: the next move in that organization reads them again.
+      for (const settings of settingsChanges) events.publishProtectionChange({ orgId: settings.orgId });
       // Revocations first: a revoked key must not be accepted a moment longer than it takes to learn of it.
       for (const key of revokedKeys) events.publishKeyRevocation({ keyId: key._id, orgId: key.orgId, hash: key.hash });
       for (const entry of entries) {

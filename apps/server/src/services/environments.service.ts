@@ -13,13 +13,15 @@ import { isDuplicateKeyError, type Repositories } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
 import { KeyedMutex } from "./numbering.js";
+import { requireRole } from "./permissions.js";
+import type { ProtectionService } from "./protection.service.js";
 import type { RequestScope } from "./scope.js";
 import type { VersionLookup } from "./version-lookup.js";
 
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
 
-export function createEnvironmentsService(repos: Repositories, lookup: VersionLookup, events: DeploymentEvents) {
+export function createEnvironmentsService(repos: Repositories, lookup: VersionLookup, events: DeploymentEvents, protection: ProtectionService) {
   const movers = new KeyedMutex();
 
   /**
@@ -107,6 +109,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
    * from it would silently restart or skip.
    */
   async function historyPage(scope: RequestScope, input: TDeploymentHistoryInput): Promise<TDeploymentHistoryPage> {
+    requireRole(scope, "member", "read the deployment history");
     await lookup.visiblePrompt(scope, input.promptId);
     let after: DeploymentDoc | undefined;
     if (input.cursor !== undefined) {
@@ -136,6 +139,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
      * deleted version. When this side sees it, the move is undone and answers 409.
      */
     async set(scope: RequestScope, input: TSetEnvironmentInput): Promise<void> {
+      await protection.requireMove(scope, input.environment, "move");
       const { version } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       const entry = await move(scope, input.promptId, input.environment, version);
       const prompt = await repos.prompts.findVisible(scope, input.promptId);
@@ -151,6 +155,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     },
 
     async remove(scope: RequestScope, input: TRemoveEnvironmentInput): Promise<void> {
+      await protection.requireMove(scope, input.environment, "remove");
       // Unknown ids first: 404 whatever else is wrong with the request (API.md).
       await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       if (input.environment === PRODUCTION_ENVIRONMENT) {
@@ -163,6 +168,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
     },
 
     async listForPrompt(scope: RequestScope, input: TPromptRef): Promise<TEnvironmentPointer[]> {
+      requireRole(scope, "member", "list a prompt's environments");
       return lookup.pointersOf(scope, await lookup.visiblePrompt(scope, input.promptId));
     },
 
@@ -186,6 +192,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
 
     /** Distinct environment names in use in the organization, sorted. */
     async inUse(scope: RequestScope): Promise<string[]> {
+      requireRole(scope, "member", "list environments");
       return repos.environments.distinctInUse(scope);
     },
 

@@ -39,6 +39,11 @@ export interface KeyRevocation {
   hash: string;
 }
 
+/** An organization's protected environments changed: caches of them drop its entry. */
+export interface ProtectionChange {
+  orgId: string;
+}
+
 /**
  * In-process fan-out of changes that invalidate cached resolutions. Other replicas learn of them from the
  * database (DeploymentFeed): pointer changes from the deployment history, prompt changes from the
@@ -113,6 +118,19 @@ export class DeploymentEvents {
     if (this.#deliveredRevocations.has(revocation.keyId)) return;
     this.#deliveredRevocations.set(revocation.keyId, true);
     for (const listener of this.#revocationListeners) listener(revocation);
+  }
+
+  readonly #protectionListeners = new Set<(change: ProtectionChange) => void>();
+
+  /** An organization's protected environments changed (here, or on another replica: the deployment feed). */
+  subscribeProtectionChanges(listener: (change: ProtectionChange) => void): () => void {
+    this.#protectionListeners.add(listener);
+    return () => this.#protectionListeners.delete(listener);
+  }
+
+  /** Not deduplicated: hearing it twice only drops a cache entry twice. */
+  publishProtectionChange(change: ProtectionChange): void {
+    for (const listener of this.#protectionListeners) listener(change);
   }
 
   readonly #closeListeners = new Set<() => void>();

@@ -10,6 +10,7 @@ import { createDeploymentFeed } from "./deployment-feed.js";
 import { createEnvironmentsService } from "./environments.service.js";
 import { DeploymentEvents } from "./events.js";
 import { createPromptsService } from "./prompts.service.js";
+import { createProtectionService } from "./protection.service.js";
 import { createVersionLookup } from "./version-lookup.js";
 import { createVersionsService } from "./versions.service.js";
 
@@ -36,15 +37,17 @@ export interface ServicesOptions {
 export function createServices(repos: Repositories, options: ServicesOptions) {
   const events = new DeploymentEvents();
   const lookup = createVersionLookup(repos);
-  const environments = createEnvironmentsService(repos, lookup, events);
+  const protection = createProtectionService(repos, events);
+  const environments = createEnvironmentsService(repos, lookup, events, protection);
   const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecrets, options.bodyUrlTtlSeconds);
   return {
     events,
     bodyUrls,
     auth: createAuthService(repos, events, options.bootstrapApiKey, { outageGraceMs: options.authOutageGraceMs }),
     prompts: createPromptsService(repos, lookup, environments, events),
-    versions: createVersionsService(repos, lookup, environments, events),
+    versions: createVersionsService(repos, lookup, environments, events, protection),
     environments,
+    protection,
     resolution: createResolution(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
     analytics: createAnalyticsService(repos, lookup, options.analytics ?? { recordRetentionDays: 30, inputRetentionDays: 30, rollupRetentionDays: 400 }),

@@ -19,6 +19,7 @@ import { AppError, notFound } from "../errors.js";
 import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generatePromptId, generateVersionId } from "./ids.js";
+import { requireRole } from "./permissions.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { normalizeTags } from "./tags.js";
@@ -135,6 +136,8 @@ export function createPromptsService(
      * that fails half-way leaves nothing anyone can see, and the sweeper removes its leftovers.
      */
     async create(scope: RequestScope, input: TCreatePromptInput): Promise<TCreatePromptOutput> {
+      // Its 1.0 goes to production however production is protected: a new prompt serves no one yet.
+      requireRole(scope, "member", "create prompts");
       const analysis = analyzeBodyForStorage(input.body);
       const now = new Date();
       let prompt: PromptDoc | undefined;
@@ -195,12 +198,14 @@ export function createPromptsService(
 
     /** A page of prompts; see listPage for the orders and filters. */
     async list(scope: RequestScope, input: PromptListInput): Promise<TListPromptsOutput> {
+      requireRole(scope, "member", "list prompts");
       const { entries, total } = await listPage(scope, input);
       return { items: entries, total, page: input.page, pageSize: input.pageSize };
     },
 
     /** A page of prompts, each with its newest version, version count, environments and last change. */
     async listSummaries(scope: RequestScope, input: TListPromptSummariesInput): Promise<TListPromptSummariesOutput> {
+      requireRole(scope, "member", "list prompts");
       const { ids, total } = await listPage(scope, input);
       // By `_id`; a prompt deleted since the page was read is left out.
       const docs = await Promise.all(
@@ -216,15 +221,19 @@ export function createPromptsService(
     },
 
     async byId(scope: RequestScope, promptId: string): Promise<TPrompt> {
+      // Not a prompt fetch (that is an environment's or a version's): a runtime key reads only those.
+      requireRole(scope, "member", "read prompts");
       return toPrompt(await lookup.visiblePrompt(scope, promptId));
     },
 
     async rename(scope: RequestScope, input: TRenamePromptInput): Promise<void> {
+      requireRole(scope, "member", "rename prompts");
       if (!(await listedChange(scope, input.promptId, () => repos.prompts.rename(scope, input.promptId, input.name)))) throw notFound(`prompt ${input.promptId}`);
       await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
     },
 
     async setTags(scope: RequestScope, input: TSetTagsInput): Promise<string[]> {
+      requireRole(scope, "member", "change tags");
       const tags = normalizeTags(input.tags);
       if (!(await listedChange(scope, input.promptId, () => repos.prompts.setTags(scope, input.promptId, tags)))) throw notFound(`prompt ${input.promptId}`);
       await announcePromptChange(repos, events, scope, { promptId: input.promptId, action: "prompt-updated", versionId: null });
@@ -233,6 +242,7 @@ export function createPromptsService(
 
     /** Soft delete: the prompt and its versions leave every listing and lookup; nothing is erased. */
     async remove(scope: RequestScope, promptId: string): Promise<void> {
+      requireRole(scope, "deployer", "delete prompts");
       if (!(await listedChange(scope, promptId, () => repos.prompts.markDeleted(scope, promptId)))) throw notFound(`prompt ${promptId}`);
       // Announced after the environments are marked too, so a replica reloading on it sees them gone; and
       // announced even if that fails, since the prompt itself is gone.
@@ -244,11 +254,13 @@ export function createPromptsService(
     },
 
     async tags(scope: RequestScope): Promise<string[]> {
+      requireRole(scope, "member", "list tags");
       const tags = new Set((await repos.promptIndex.all(scope)).flatMap((p) => p.tags));
       return [...tags].sort((a, b) => a.localeCompare(b));
     },
 
     async count(scope: RequestScope): Promise<number> {
+      requireRole(scope, "member", "count prompts");
       return (await repos.promptIndex.all(scope)).length;
     },
 

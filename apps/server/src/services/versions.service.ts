@@ -16,6 +16,8 @@ import type { EnvironmentsService } from "./environments.service.js";
 import type { DeploymentEvents } from "./events.js";
 import { generateVersionId } from "./ids.js";
 import { NumberFloors } from "./numbering.js";
+import { requireRole } from "./permissions.js";
+import type { ProtectionService } from "./protection.service.js";
 import { announcePromptChange } from "./prompt-changes.js";
 import type { RequestScope } from "./scope.js";
 import { analyzeBodyForStorage } from "./template-analysis.js";
@@ -54,6 +56,7 @@ export function createVersionsService(
   lookup: VersionLookup,
   environments: EnvironmentsService,
   events: DeploymentEvents,
+  protection: ProtectionService,
 ) {
   const floors = new NumberFloors();
 
@@ -134,6 +137,7 @@ export function createVersionsService(
 
   /** `limit` 0: no limit. */
   async function listVersions(scope: RequestScope, promptId: string, major: number | undefined, page: { skip: number; limit: number }): Promise<TPromptVersion[]> {
+    requireRole(scope, "member", "list versions");
     const prompt = await lookup.visiblePrompt(scope, promptId);
     const [entries, pointers] = await Promise.all([
       repos.versionIndex.list(scope, prompt, { major, ...page }),
@@ -146,6 +150,9 @@ export function createVersionsService(
 
   return {
     async create(scope: RequestScope, input: TCreateVersionInput): Promise<TPromptVersion> {
+      // Deploying it is a move: refused before the version exists, so a refusal leaves nothing behind.
+      if (input.environment) await protection.requireMove(scope, input.environment, "deploy a version to");
+      else requireRole(scope, "member", "create versions");
       const { version: base } = await lookup.versionOfPrompt(scope, input.promptId, input.baseVersionId);
       const created = await createFrom(scope, base, input);
       return toPromptVersion(created, input.environment ? [input.environment] : []);
@@ -166,6 +173,8 @@ export function createVersionsService(
         experimentId?: string | undefined;
       },
     ): Promise<CreatedSubversion> {
+      // It never deploys (Helicone's legacy endpoint has no environment): a member's.
+      requireRole(scope, "member", "create versions");
       const { version: source } = await lookup.visibleVersion(scope, sourceVersionId);
       let base = source;
       let bump: "minor" | "major" = input.isMajorVersion ? "major" : "minor";
@@ -208,6 +217,7 @@ export function createVersionsService(
       listVersions(scope, input.promptId, input.majorVersion, { skip: 0, limit: 0 }),
 
     async totals(scope: RequestScope, input: TPromptRef): Promise<TVersionTotals> {
+      requireRole(scope, "member", "count versions");
       const prompt = await lookup.visiblePrompt(scope, input.promptId);
       const { count, highestMajor } = await repos.versionIndex.totals(scope, prompt);
       return { totalVersions: count, majorVersions: highestMajor };
@@ -215,6 +225,7 @@ export function createVersionsService(
 
     /** Hides a version; refused while an environment points at it. Its number is never given again. */
     async remove(scope: RequestScope, input: TDeleteVersionInput): Promise<void> {
+      requireRole(scope, "deployer", "delete versions");
       const { prompt } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       // The check after hiding reads the prompt again: a move onto this version meanwhile may have added
       // its environment's name (names are recorded before their pointer; see environments.service set).

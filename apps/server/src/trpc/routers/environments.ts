@@ -7,8 +7,10 @@ import {
   ZPromptRef,
   ZPromptVersion,
   ZPromptVersionWithBody,
+  ZProtectedEnvironments,
   ZRemoveEnvironmentInput,
   ZSetEnvironmentInput,
+  ZSetEnvironmentProtectionInput,
 } from "@promptreg/contracts";
 import { z } from "zod";
 import { authedProcedure, router } from "../init.js";
@@ -46,4 +48,10 @@ export const environmentsRouter = router({
     .input(ZDeploymentHistoryInput)
     .output(ZDeploymentHistoryPage)
     .query(({ ctx, input }) => ctx.services.environments.historyPage(ctx.scope, input)),
+  /** The organization's protected environments, sorted: moving them needs a deployer key. */
+  protected: authedProcedure.output(ZProtectedEnvironments).query(({ ctx }) => ctx.services.protection.list(ctx.scope)),
+  setProtected: authedProcedure
+    .input(ZSetEnvironmentProtectionInput)
+    .output(ZProtectedEnvironments)
+    .mutation(({ ctx, input }) => ctx.services.protection.set(ctx.scope, input)),
 });
