@@ -67,7 +67,7 @@ describe("rollout", () => {
   });
 
   it("aborts, and says clearly what cannot be done", async () => {
-    const { workspace, name, promptId } = await setup();
+    const { client, workspace, name, promptId } = await setup();
     // Nothing yet.
     const none = await workspace.run(["--json", "rollout", "status", name, "staging"]);
     expect(none.code).toBe(0);
@@ -108,6 +108,13 @@ describe("rollout", () => {
     expect(codes[1]!.stderr).toMatch(/0 to 100/);
     expect(codes[3]!.stderr).toMatch(/give --max-error-rate too/);
     expect(codes[4]!.stderr).toMatch(/maxErrorRate/);
+
+    // A member key may read the rollout, not start one: the server's 403 names the role, exit 3.
+    const { secret } = await client.apiKeys.create.mutate({ name: "member", role: "member" });
+    const refused = await workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "10"], { PROMPTREG_API_KEY: secret });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not allowed: .*role member.*needs the deployer role/);
+    expect((await workspace.run(["rollout", "status", name, "production"], { PROMPTREG_API_KEY: secret })).code).toBe(0);
 
     const json = await workspace.run(["--json", "rollout", "promote", name, "production"]);
     expect(json.code).toBe(1);
