@@ -83,8 +83,10 @@ describe("the split, as the gateway's", () => {
     expect(byUser.versionId).toBe(fromClient[3]);
     expect(byUser.body).toMatchObject({ user: subjects[3] });
 
-    // A second manager (another replica of the application) agrees on every subject.
-    expect(await armsOf(manager({ subscribe: false }), promptId)).toEqual(fromClient);
+    // Another manager (another replica of the application) agrees on every subject; a runtime key (what an
+    // application embeds) is all it needs.
+    const { secret } = await rest.createApiKey({ name: "app", role: "runtime" });
+    expect(await armsOf(manager({ apiKey: secret }), promptId)).toEqual(fromClient);
   });
 
   it("moves subjects only from stable to candidate when the weight rises, seen through the stream", async () => {
