@@ -104,10 +104,10 @@ describe("rollout", () => {
       workspace.run(["rollout", "start", name, "production", "9.9", "--weight", "10"]),
     ]);
     expect(codes.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 4, 4]);
-    expect(codes[0]!.stderr).toMatch(/required option '--weight <percent>'/);
-    expect(codes[1]!.stderr).toMatch(/0 to 100/);
-    expect(codes[3]!.stderr).toMatch(/give --max-error-rate too/);
-    expect(codes[4]!.stderr).toMatch(/maxErrorRate/);
+    expect(codes[0].stderr).toMatch(/required option '--weight <percent>'/);
+    expect(codes[1].stderr).toMatch(/0 to 100/);
+    expect(codes[3].stderr).toMatch(/give --max-error-rate too/);
+    expect(codes[4].stderr).toMatch(/maxErrorRate/);
 
     // A member key may read the rollout, not start one: the server's 403 names the role, exit 3.
     const { secret } = await client.apiKeys.create.mutate({ name: "member", role: "member" });

@@ -135,13 +135,14 @@ export function createPromptManager(options: PromptManagerOptions): PromptManage
   return new PromptManager(options);
 }
 
-/** The rollout's subject of a request: `subject`, else the `user` or `safety_identifier` parameter (the gateway's order). */
+/**
+ * The rollout's subject of a request, as the gateway takes it: `subject` (its `x-prompt-subject`), else the
+ * `user`, else the `safety_identifier` parameter; an empty string counts as none (null: a random draw).
+ */
 function subjectOf(request: PromptBodyRequest): string | null {
   const { subject } = request;
-  if (subject !== undefined && subject !== null) {
-    if (typeof subject !== "string" || subject === "") throw new TypeError("subject must be a non-empty string");
-    return subject;
-  }
+  if (subject !== undefined && subject !== null && typeof subject !== "string") throw new TypeError("subject must be a string");
+  if (subject) return subject;
   for (const field of ["user", "safety_identifier"] as const) {
     const value = request[field];
     if (typeof value === "string" && value !== "") return value;
