@@ -78,6 +78,14 @@ export interface CacheOptions {
   rollouts: boolean;
 }
 
+/**
+ * Whether a pushed change may be a rollout's: the server says so (`rollout-…`, or a move that ended one
+ * names it); from a server that does not give `action`, any change may be.
+ */
+export function mayBeRolloutChange(change: DeploymentChange): boolean {
+  return change.action === undefined || change.action.startsWith("rollout-") || change.rolloutId !== undefined;
+}
+
 export class PromptCache {
   /** Version id -> version: immutable, kept for the manager's life (a deleted prompt's are dropped). */
   readonly versions = new Map<string, VersionEntry>();
@@ -204,11 +212,12 @@ export class PromptCache {
         throw error;
       }
       // A change was pushed while we asked: unless the answer agrees with it, it may predate it; ask again.
-      // With rollouts, a change that leaves the version as it is may be a rollout's (start, weight, end),
-      // which the answer cannot be shown to include: ask again too.
+      // With rollouts, a rollout's change (start, weight, end) leaves the version as it is, and the answer
+      // cannot be shown to include it: ask again too.
       const raced = this.raced.get(key);
       this.raced.delete(key);
-      if (raced !== undefined && (raced === "invalidated" || raced.versionId !== fetched.version.id || this.#rollouts) && attempt < 2) continue;
+      const disagrees = raced !== undefined && (raced === "invalidated" || raced.versionId !== fetched.version.id || (this.#rollouts && mayBeRolloutChange(raced)));
+      if (disagrees && attempt < 2) continue;
       const previous = this.pointers.get(key);
       this.pointers.set(key, {
         selection,

@@ -11,7 +11,7 @@
 import type { TPromptChangeEvent } from "@promptreg/contracts";
 import { DeploymentWatcher, type DeploymentChange } from "../deployment-watcher.js";
 import type { Transport } from "../http.js";
-import type { PromptCache } from "./cache.js";
+import { mayBeRolloutChange, type PromptCache } from "./cache.js";
 import { environmentKey } from "./selection.js";
 import type { Emit } from "./types.js";
 
@@ -102,8 +102,9 @@ export function applyDeployment(cache: PromptCache, change: DeploymentChange, vi
  * say, any change that leaves the version as it is, or comes during a rollout, may be one.
  */
 function mayChangeRollout(change: DeploymentChange, currentVersionId: string | null, splitActive: boolean): boolean {
-  if (change.action !== undefined) return change.action.startsWith("rollout-") || change.rolloutId !== undefined || splitActive;
-  return change.versionId === currentVersionId || splitActive;
+  if (splitActive) return true;
+  if (change.action !== undefined) return mayBeRolloutChange(change);
+  return change.versionId === currentVersionId;
 }
 
 /**
