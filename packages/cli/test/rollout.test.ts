@@ -61,6 +61,7 @@ describe("rollout", () => {
     const promote = await workspace.run(["rollout", "promote", name, "production"]);
     expect(promote.code).toBe(0);
     expect(promote.stdout).toContain("promoted");
+    expect(promote.stdout).toMatch(/ended +\S+ by key /);
     expect((await client.environments.version.query({ promptId, environment: "production" })).id).toBe(v11);
     const after = await workspace.run(["--json", "rollout", "status", name, "production"]);
     expect(after.json()).toMatchObject({ rollout: { status: "promoted", endedAt: expect.any(String) } });
@@ -107,7 +108,7 @@ describe("rollout", () => {
     expect(codes[0].stderr).toMatch(/required option '--weight <percent>'/);
     expect(codes[1].stderr).toMatch(/0 to 100/);
     expect(codes[3].stderr).toMatch(/give --max-error-rate too/);
-    expect(codes[4].stderr).toMatch(/maxErrorRate/);
+    expect(codes[4].stderr).toMatch(/invalid --max-error-rate "2": a fraction from 0 to 1/);
 
     // A member key may read the rollout, not start one: the server's 403 names the role, exit 3.
     const { secret } = await client.apiKeys.create.mutate({ name: "member", role: "member" });

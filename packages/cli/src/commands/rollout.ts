@@ -142,21 +142,23 @@ function parseWeight(raw: string | undefined): number {
 function parseRule(options: StartOptions): TAutoRollbackRule | undefined {
   if (options.maxErrorRate === undefined) {
     if (options.minRequests !== undefined || options.maxP95Ms !== undefined) {
-      throw usageError("--min-requests and --max-p95-ms complete an auto-rollback rule: give --max-error-rate too (1 never trips it)");
+      throw usageError("--min-requests and --max-p95-ms belong to an auto-rollback rule: give --max-error-rate too (--max-error-rate 1 rolls back on latency alone)");
     }
     return undefined;
   }
   const rate = options.maxErrorRate.trim();
   const rule = {
-    maxErrorRate: rate.endsWith("%") ? Number(rate.slice(0, -1)) / 100 : Number(rate),
+    maxErrorRate: rate === "" ? NaN : rate.endsWith("%") ? Number(rate.slice(0, -1)) / 100 : Number(rate),
     minRequests: options.minRequests === undefined ? DEFAULT_MIN_REQUESTS : Number(options.minRequests),
     ...(options.maxP95Ms === undefined ? {} : { maxP95LatencyMs: Number(options.maxP95Ms) }),
   };
   const parsed = ZAutoRollbackRule.safeParse(rule);
-  if (rate === "" || !parsed.success) {
-    throw usageError(`invalid auto-rollback rule: ${parsed.success ? "empty --max-error-rate" : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
-  }
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  // The first problem, named by the option that carries it.
+  const field = parsed.error.issues[0]?.path[0];
+  if (field === "maxErrorRate") throw usageError(`invalid --max-error-rate ${JSON.stringify(options.maxErrorRate)}: a fraction from 0 to 1 (0.05) or a percent (5%)`);
+  if (field === "minRequests") throw usageError(`invalid --min-requests ${JSON.stringify(options.minRequests)}: a whole number of calls, at least 1`);
+  throw usageError(`invalid --max-p95-ms ${JSON.stringify(options.maxP95Ms)}: milliseconds, more than 0 and at most 3600000`);
 }
 
 async function activeRollout(client: PromptregClient, prompt: TPrompt, environment: string): Promise<TRollout> {
@@ -179,6 +181,9 @@ async function labelOf(client: PromptregClient, versionId: string): Promise<stri
     throw error;
   }
 }
+
+/** " by key …", " by the automatic rollback", or nothing (the bootstrap key). */
+const endedBy = (by: string | null) => (by === null ? "" : by === "auto-rollback" ? " by the automatic rollback" : ` by key ${by}`);
 
 const percent = (fraction: number) => `${Number((fraction * 100).toFixed(2))}%`;
 
@@ -205,7 +210,7 @@ async function report(context: CommandContext, client: PromptregClient, prompt: 
   output.line(`${head}${prompt.name} ${color.cyan(environment)}: ${stable} (stable) → ${color.bold(candidate)} (candidate) at ${latest.weight}%, ${state}`);
   output.line(`  rollout   ${color.dim(latest.id)}`);
   output.line(`  started   ${latest.startedAt}${latest.startedByKeyId === null ? "" : ` by key ${latest.startedByKeyId}`}`);
-  if (latest.endedAt !== null) output.line(`  ended     ${latest.endedAt}${latest.endedBy === null ? "" : ` by ${latest.endedBy}`}`);
+  if (latest.endedAt !== null) output.line(`  ended     ${latest.endedAt}${endedBy(latest.endedBy)}`);
   if (latest.reason !== null) output.line(`  reason    ${latest.reason}`);
   output.line(`  rule      ${describeRule(latest.autoRollback)}`);
 }
