@@ -1,14 +1,15 @@
 // `promptreg rollout …`, the built CLI run as a child process against a real server: start by name and
 // version number, re-weight, status (human and JSON), promote, abort, and the errors a person meets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "@promptreg/server/testing";
+import { startTestServerWithFakeLlm, type TestServerWithLlm } from "@promptreg/server/testing";
 import { createOrgClient, createWorkspace, sampleBody, uniqueName, type Workspace } from "./harness.js";
 
-let server: TestServer;
+// With a fake LLM behind the gateway, so that calls are recorded and `status` shows each arm's.
+let server: TestServerWithLlm;
 const workspaces: Workspace[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServerWithFakeLlm();
 });
 
 afterAll(async () => {
@@ -30,7 +31,7 @@ async function setup() {
 
 describe("rollout", () => {
   it("starts by name and version number, re-weights, reports status, promotes", async () => {
-    const { client, workspace, name, promptId, v10, v11 } = await setup();
+    const { client, key, workspace, name, promptId, v10, v11 } = await setup();
 
     const start = await workspace.run(["rollout", "start", name, "production", "1.1", "--weight", "10", "--max-error-rate", "5%", "--max-p95-ms", "3000"]);
     expect(start.code).toBe(0);
@@ -54,9 +55,33 @@ describe("rollout", () => {
       rollout: { id: rollout!.id, weight: 35.5, status: "active", stableVersion: "1.0", candidateVersion: "1.1", autoRollback: { maxErrorRate: 0.05 } },
     });
 
+    // Gateway calls, one subject each: `status` counts each arm's (recorded within a second or so).
+    const calls = 40;
+    for (let i = 0; i < calls; i++) {
+      const res = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-prompt-subject": `user-${i}` },
+        body: JSON.stringify({ prompt_id: promptId, inputs: { company: "Acme", question: "Where?", order: 7, urgent: false } }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    let arms: { stable: { requests: number; errors: number; version: string }; candidate: { requests: number; errors: number; version: string } } | undefined;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      arms = (await workspace.run(["--json", "rollout", "status", name, "production"])).json().arms;
+      if (arms!.stable.requests + arms!.candidate.requests === calls) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(arms).toMatchObject({ stable: { version: "1.0", errors: 0 }, candidate: { version: "1.1", errors: 0 } });
+    expect(arms!.stable.requests + arms!.candidate.requests).toBe(calls);
+    expect(arms!.candidate.requests).toBeGreaterThan(0);
+    expect(arms!.stable.requests).toBeGreaterThan(0);
+
     const status = await workspace.run(["rollout", "status", name, "production"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain("1.0 (stable) → 1.1 (candidate) at 35.5%, active");
+    expect(status.stdout).toMatch(new RegExp(`candidate 1\\.1: ${arms!.candidate.requests} calls?, 0 errors \\(0%\\)`));
 
     const promote = await workspace.run(["rollout", "promote", name, "production"]);
     expect(promote.code).toBe(0);

@@ -9,9 +9,17 @@
  * no active rollout to promote) exit 1.
  */
 import type { Command } from "commander";
-import { ZAutoRollbackRule, ZRolloutWeight, type TAutoRollbackRule, type TPrompt, type TRollout } from "@promptreg/contracts";
+import {
+  MAX_METRICS_WINDOW_DAYS,
+  ZAutoRollbackRule,
+  ZRolloutWeight,
+  type TAutoRollbackRule,
+  type TPrompt,
+  type TRollout,
+  type TVersionMetrics,
+} from "@promptreg/contracts";
 import type { App, CommandContext } from "../context.js";
-import { CliError, ExitCode, isNotFound, usageError } from "../errors.js";
+import { CliError, ExitCode, isForbidden, isNotFound, usageError } from "../errors.js";
 import { parseEnvironment, resolvePrompt, resolveVersion, versionLabel, type PromptregClient } from "../registry.js";
 
 interface WeightOptions {
@@ -116,7 +124,7 @@ Examples:
 
   rollout
     .command("status")
-    .description("show the environment's latest rollout: versions, weight, state, auto-rollback rule")
+    .description("show the environment's latest rollout: versions, weight, state, auto-rollback rule, each arm's calls")
     .argument("<prompt>", "prompt id or name")
     .argument("<environment>", "environment, e.g. production")
     .action(
@@ -124,7 +132,7 @@ Examples:
         const environment = parseEnvironment(environmentArg!);
         const client = await context.client();
         const prompt = await resolvePrompt(client, promptRef!);
-        await report(context, client, prompt, environment, "status");
+        await report(context, client, prompt, environment, "status", true);
         return ExitCode.OK;
       }),
     );
@@ -193,8 +201,53 @@ function describeRule(rule: TAutoRollbackRule | null): string {
   return `roll back when the candidate's error rate > ${percent(rule.maxErrorRate)}${p95}, after ${rule.minRequests} calls`;
 }
 
-/** Prints the environment's latest rollout after `what` (JSON: the rollout with version labels). */
-async function report(context: CommandContext, client: PromptregClient, prompt: TPrompt, environment: string, what: string): Promise<void> {
+/** One arm's calls in the rollout, from the metrics. */
+interface ArmFigures {
+  version: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p95LatencyMs: number | null;
+}
+
+/**
+ * Each arm's calls in this environment since the rollout started (until it ended), from the per-version
+ * metrics; null when the key may not read metrics (a runtime key). The candidate's figures are what its
+ * auto-rollback rule judges.
+ */
+async function armFigures(client: PromptregClient, rollout: TRollout, labels: { stable: string; candidate: string }): Promise<{ stable: ArmFigures; candidate: ArmFigures } | null> {
+  const end = rollout.endedAt === null ? Date.now() : Date.parse(rollout.endedAt);
+  const start = Math.max(Date.parse(rollout.startedAt), end - MAX_METRICS_WINDOW_DAYS * 24 * 3600_000 + 60_000);
+  let versions: TVersionMetrics[];
+  try {
+    ({ versions } = await client.metrics.byVersion.query({
+      promptId: rollout.promptId,
+      environment: rollout.environment,
+      from: new Date(start).toISOString(),
+      // A window of at least a second: a rollout can start and end within the same millisecond's rounding.
+      to: new Date(Math.max(end, start + 1000)).toISOString(),
+    }));
+  } catch (error) {
+    if (isForbidden(error)) return null;
+    throw error;
+  }
+  const of = (versionId: string, version: string): ArmFigures => {
+    const row = versions.find((candidate) => candidate.versionId === versionId);
+    return { version, requests: row?.requests ?? 0, errors: row?.errors ?? 0, errorRate: row?.errorRate ?? 0, p95LatencyMs: row?.latencyMs.p95 ?? null };
+  };
+  return { stable: of(rollout.stableVersionId, labels.stable), candidate: of(rollout.candidateVersionId, labels.candidate) };
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+function describeArm(figures: ArmFigures): string {
+  if (figures.requests === 0) return `${figures.version}: no calls yet`;
+  const p95 = figures.p95LatencyMs === null ? "" : `, p95 ${Math.round(figures.p95LatencyMs)} ms`;
+  return `${figures.version}: ${count(figures.requests)} call${figures.requests === 1 ? "" : "s"}, ${count(figures.errors)} error${figures.errors === 1 ? "" : "s"} (${percent(figures.errorRate)})${p95}`;
+}
+
+/** Prints the environment's latest rollout after `what` (JSON: the rollout with version labels, and with `metrics` each arm's calls). */
+async function report(context: CommandContext, client: PromptregClient, prompt: TPrompt, environment: string, what: string, metrics = false): Promise<void> {
   const { output } = context;
   const latest = await client.rollouts.get.query({ promptId: prompt.id, environment });
   if (latest === null) {
@@ -203,7 +256,14 @@ async function report(context: CommandContext, client: PromptregClient, prompt: 
     return;
   }
   const [stable, candidate] = await Promise.all([labelOf(client, latest.stableVersionId), labelOf(client, latest.candidateVersionId)]);
-  output.result({ promptId: prompt.id, name: prompt.name, environment, rollout: { ...latest, stableVersion: stable, candidateVersion: candidate } });
+  const arms = metrics ? await armFigures(client, latest, { stable, candidate }) : undefined;
+  output.result({
+    promptId: prompt.id,
+    name: prompt.name,
+    environment,
+    rollout: { ...latest, stableVersion: stable, candidateVersion: candidate },
+    ...(arms === undefined ? {} : { arms }),
+  });
   const { color } = output;
   const state = latest.status === "active" ? color.green("active") : latest.status === "rolled_back" ? color.red("rolled back") : latest.status;
   const head = what === "status" ? "" : `${color.green("✓")} ${what}: `;
@@ -213,4 +273,9 @@ async function report(context: CommandContext, client: PromptregClient, prompt: 
   if (latest.endedAt !== null) output.line(`  ended     ${latest.endedAt}${endedBy(latest.endedBy)}`);
   if (latest.reason !== null) output.line(`  reason    ${latest.reason}`);
   output.line(`  rule      ${describeRule(latest.autoRollback)}`);
+  if (arms === null) output.line(color.dim("  (this key may not read metrics: each arm's calls are not shown)"));
+  if (arms) {
+    output.line(`  stable    ${describeArm(arms.stable)}`);
+    output.line(`  candidate ${describeArm(arms.candidate)}`);
+  }
 }
