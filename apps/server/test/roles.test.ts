@@ -144,6 +144,9 @@ const NOT_YET_SERVED_IS_FINE = new Set([
 /** Promote and abort need a rollout to act on. */
 const NEEDS_ACTIVE_ROLLOUT = new Set([`POST ${P}/rollout/promote`, `POST ${P}/rollout/abort`, "rollouts.promote", "rollouts.abort"]);
 
+/** Each table test makes a fresh prompt and a few requests per route: minutes on a busy machine, not seconds. */
+const TABLE_TIMEOUT_MS = 240_000;
+
 /** The role just below `need`: whose key must be refused. */
 const below = (need: Need): Need | null => (need === "instance" ? "admin" : need === "runtime" ? null : API_KEY_ROLES[API_KEY_ROLES.indexOf(need) - 1]!);
 
@@ -155,7 +158,7 @@ const keys = {} as Record<Need, string>;
 
 const restKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
-async function createKey(role: TApiKeyRole, name = role): Promise<{ id: string; secret: string }> {
+async function createKey(role: TApiKeyRole, name: string = role): Promise<{ id: string; secret: string }> {
   const res = await server.rest("POST", "/v1/api-keys", { name, role });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.data.key.id, secret: res.body.data.secret };
@@ -176,7 +179,7 @@ async function fixture(): Promise<Fixture> {
 /** Everything an action could have changed, as stored. */
 async function snapshot(): Promise<string> {
   const db = await server.rawDb();
-  const names = ["prompts", "versions", "environments", "deployments", "pointer_copies", "api_keys", "organizations", "organization_settings", "capture_settings", "rollouts"];
+  const names = ["prompts", "versions", "environments", "deployments", "pointer_copies", "api_keys", "organizations", "organization_settings", "capture_settings", "rollouts", "active_rollouts"];
   const dump = await Promise.all(names.map(async (name) => [name, await db.collection(name).find({}).sort({ _id: 1 }).toArray()]));
   return JSON.stringify(dump);
 }
@@ -229,10 +232,10 @@ describe("every route's minimum role (the route tables)", () => {
       const allowed = await server.rest(method, path, body, { key: keys[need] });
       expect(allowed.status, `${name} with a ${need} key: ${allowed.text}`).toBeLessThan(300);
     }
-  });
+  }, TABLE_TIMEOUT_MS);
 
   it("tRPC: the role below is refused with FORBIDDEN naming the role needed and changes nothing; the role needed succeeds", async () => {
-    const procedures = appRouter._def.procedures as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
     for (const [name, procedure] of Object.entries(procedures)) {
       const { need, input } = TRPC[name]!;
       const f = await fixture();
@@ -264,7 +267,7 @@ describe("every route's minimum role (the route tables)", () => {
       }
       await expect(invoke(keys[need]), `${name} with a ${need} key`).resolves.not.toThrow();
     }
-  });
+  }, TABLE_TIMEOUT_MS);
 });
 
 describe("protected environments", () => {
