@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRestClient, PromptManager, type PromptManagerEvent, type PromptManagerOptions, type RestClient } from "../src/index.js";
 import { ADMIN_KEY, startTestServerWithFakeLlm, type TestServerWithLlm } from "@promptreg/server/testing";
-import { countingFetch, sampleBody, until } from "./harness.js";
+import { countingFetch, sampleBody, startSwitchableProxy, until } from "./harness.js";
 
 let server: TestServerWithLlm;
 let rest: RestClient;
@@ -177,5 +177,21 @@ describe("promote and abort reach the client", () => {
     const during = await Promise.all(subjects.map((subject) => prompts.getPromptBody({ prompt_id: promptId, subject, inputs })));
     expect(during.map((result) => result.versionId)).toEqual(before);
     expect(during.every((result) => result.source === "last-known-good" && result.rollout?.weight === 50)).toBe(true);
+  });
+});
+
+describe("an older server", () => {
+  it("works with a server that has no rollouts yet (query/rollout answers 404): the environment's version", async () => {
+    const { promptId, stable } = await seedPrompt("rollout old server");
+    const proxy = await startSwitchableProxy(server.url);
+    try {
+      proxy.missing.add("/v1/prompt-2025/query/rollout");
+      const prompts = manager({ url: proxy.url, subscribe: false, pollIntervalMs: 60_000, pointerTtlMs: 0, maxStaleMs: 0 });
+      for (let i = 0; i < 3; i++) {
+        expect(await prompts.getPromptBody({ prompt_id: promptId, subject: "user-1", inputs })).toMatchObject({ versionId: stable, rollout: null, source: "network" });
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 });

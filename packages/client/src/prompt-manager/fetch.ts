@@ -25,7 +25,12 @@ export async function fetchSelection(rest: RestClient, cache: PromptCache, selec
   if (selection.kind !== "environment" || !rollouts) return { ...(await fetchVersion(rest, cache, selection)), split: null };
   const [fetched, rollout] = await Promise.all([
     fetchVersion(rest, cache, selection),
-    rest.queryRollout({ promptId: selection.promptId, environment: selection.environment }),
+    // The version's answer decides whether the selection exists: a 404 here beside a version is a server
+    // without rollouts (an older release), or a prompt deleted a moment ago (its push drops it): no split.
+    rest.queryRollout({ promptId: selection.promptId, environment: selection.environment }).catch((error: unknown) => {
+      if (error instanceof PromptregApiError && error.status === 404) return null;
+      throw error;
+    }),
   ]);
   if (rollout === null || rollout.status !== "active") return { ...fetched, split: null };
   let candidate = cache.versions.get(rollout.candidate_version_id);
