@@ -154,6 +154,30 @@ describe("automatic rollback", () => {
   }, 30_000);
 });
 
+describe("the index of active rollouts", () => {
+  it("drops entries of deleted prompts and of starts that never became active, and keeps evaluating the rest", async () => {
+    const gone = await failingRollout({ maxErrorRate: 0.2, minRequests: 5 });
+    const kept = await failingRollout({ maxErrorRate: 0.2, minRequests: 1000 });
+    await a.call("DELETE", `/v1/prompt-2025/${gone.promptId}`);
+    const db = await a.rawDb();
+    const index = db.collection<{ _id: string; orgId: string; promptId: string; environment: string; createdAt: Date }>("active_rollouts");
+    // A start that lost its race long ago, and one still under way (not yet on its pointer).
+    const { orgId } = await a.services.auth.authenticate(`Bearer ${ADMIN_KEY}`);
+    await index.insertOne({ _id: "lost-start", orgId, promptId: kept.promptId, environment: "production", createdAt: new Date(Date.now() - 120_000) });
+    await index.insertOne({ _id: "start-under-way", orgId, promptId: kept.promptId, environment: "production", createdAt: new Date() });
+    expect(await a.services.rollouts.evaluate()).toEqual([]);
+    const ids = (await index.find({}).toArray()).map((d) => d._id);
+    expect(ids).not.toContain(gone.rolloutId);
+    expect(ids).not.toContain("lost-start");
+    expect(ids).toContain("start-under-way");
+    expect(ids).toContain(kept.rolloutId);
+    await index.deleteOne({ _id: "start-under-way" });
+    // Ending a rollout removes its entry.
+    await a.call("POST", "/v1/prompt-2025/rollout/abort", { promptId: kept.promptId, environment: "production" });
+    expect(await index.findOne({ _id: kept.rolloutId })).toBeNull();
+  });
+});
+
 describe("the rule", () => {
   const rule = { maxErrorRate: 0.2, minRequests: 50 };
   it("trips on the error rate past the minimum, or on p95 latency when given, and states the figures", () => {

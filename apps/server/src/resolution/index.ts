@@ -166,7 +166,14 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
       if (rollout === undefined) return { resolved, rolloutHeader: null };
       if (!servesCandidate(rollout.id, subject, rollout.weight)) return { resolved, rolloutHeader: rollout.stableHeader };
       // A candidate that cannot be served (deleted in a race the delete lost, say) leaves the call on stable.
-      const candidate = await visibleVersionIn(scope, snap, rollout.candidateVersionId);
+      // Cached (the usual case): taken without another await, the split's cost stays a hash and a lookup.
+      const cached = snap.hidden.has(rollout.candidateVersionId) ? null : versions.get(rollout.candidateVersionId);
+      const candidate =
+        cached === undefined
+          ? await visibleVersionIn(scope, snap, rollout.candidateVersionId)
+          : cached !== null && cached.orgId === scope.orgId && cached.promptId === snap.promptId
+            ? cached
+            : null;
       return candidate === null ? { resolved, rolloutHeader: rollout.stableHeader } : { resolved: candidate, rolloutHeader: rollout.candidateHeader };
     },
 

@@ -11,7 +11,7 @@
 // replicas drop their cached snapshot within one poll) and the change stream, with no new machinery.
 import { ObjectId } from "mongodb";
 import type { TRollout, TRolloutRef, TStartRolloutInput } from "@promptreg/contracts";
-import type { RolloutStateDoc } from "../db/documents.js";
+import type { ActiveRolloutDoc, RolloutStateDoc } from "../db/documents.js";
 import type { Repositories } from "../db/index.js";
 import { AppError, isDatabaseUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -118,6 +118,62 @@ export function createRolloutsService(
     throw new AppError("CONFLICT", `prompt version ${candidateVersionId} was deleted while the rollout was being started`);
   }
 
+  /** Judges one active rollout; true when this call rolled it back. */
+  async function evaluateOne(entry: ActiveRolloutDoc, now: number): Promise<boolean> {
+    const scope = { orgId: entry.orgId, keyId: null };
+    const ref = { promptId: entry.promptId, environment: entry.environment };
+    const [{ rollout }, prompt] = await Promise.all([repos.environments.state(scope, entry.promptId, entry.environment), repos.prompts.findVisible(scope, entry.promptId)]);
+    const isActive = rollout !== null && rollout.id === entry._id && rollout.status === "active";
+    if (prompt === null || !isActive) {
+      // Ended (its ender's cleanup failed), its prompt deleted, or a start that never became active.
+      if (prompt === null || rollout?.id === entry._id || now - entry.createdAt.getTime() > STALE_ENTRY_MS) await repos.activeRollouts.remove(entry._id);
+      return false;
+    }
+    const rule = rollout.autoRollback;
+    if (rule === null) return false;
+    const window = await analytics.versionWindow(scope, {
+      promptId: entry.promptId,
+      versionId: rollout.candidateVersionId,
+      environment: entry.environment,
+      since: rollout.startedAt,
+    });
+    const reason = rollbackReason(rule, { requests: window.requests, errors: window.errors, errorRate: window.errorRate, p95LatencyMs: window.latencyMs.p95 });
+    if (reason === null) return false;
+    const written = await end(
+      scope,
+      ref,
+      (active, at, stable) => ({
+        action: "rollout-rollback",
+        versionId: stable,
+        actor: AUTO_ROLLBACK_ACTOR,
+        rollout: endRollout(active, "rolled_back", reason, AUTO_ROLLBACK_ACTOR, at),
+      }),
+      { expectedId: rollout.id, refuse: false },
+    );
+    return written !== null;
+  }
+
+  /**
+   * One pass of the automatic rollback over every active rollout with a rule: reads the index of active
+   * rollouts, each pointer by `_id`, and the candidate's figures from the metrics rollups (by `_id`).
+   * Every replica runs it; the transition makes the rollback happen once (a replica that comes second
+   * finds the rollout ended and writes nothing). Returns the rollouts it rolled back.
+   */
+  async function evaluate(now = Date.now(), onEntryError?: (rolloutId: string, error: unknown) => void): Promise<string[]> {
+    const rolledBack: string[] = [];
+    for (const entry of await repos.activeRollouts.all()) {
+      try {
+        if (await evaluateOne(entry, now)) rolledBack.push(entry._id);
+      } catch (error) {
+        // The database gone: the whole tick is skipped (the caller says so once). Anything else is this
+        // rollout's own trouble and must not keep the others from being evaluated.
+        if (isDatabaseUnavailable(error)) throw error;
+        onEntryError?.(entry._id, error);
+      }
+    }
+    return rolledBack;
+  }
+
   return {
     /**
      * Starts a rollout of `versionId` behind `environment`, or changes the weight (and rule) of the active
@@ -219,48 +275,7 @@ export function createRolloutsService(
       );
     },
 
-    /**
-     * One pass of the automatic rollback over every active rollout with a rule: reads the index of active
-     * rollouts, each pointer by `_id`, and the candidate's figures from the metrics rollups (by `_id`).
-     * Every replica runs it; the transition makes the rollback happen once (a replica that comes second
-     * finds the rollout ended and writes nothing). Returns the rollouts it rolled back.
-     */
-    async evaluate(now = Date.now()): Promise<string[]> {
-      const rolledBack: string[] = [];
-      for (const entry of await repos.activeRollouts.all()) {
-        const scope = { orgId: entry.orgId, keyId: null };
-        const ref = { promptId: entry.promptId, environment: entry.environment };
-        const { rollout } = await repos.environments.state(scope, entry.promptId, entry.environment);
-        if (rollout === null || rollout.id !== entry._id || rollout.status !== "active") {
-          // Ended (its ender's cleanup failed), or a start that never became active.
-          if (rollout?.id === entry._id || now - entry.createdAt.getTime() > STALE_ENTRY_MS) await repos.activeRollouts.remove(entry._id);
-          continue;
-        }
-        const rule = rollout.autoRollback;
-        if (rule === null) continue;
-        const window = await analytics.versionWindow(scope, {
-          promptId: entry.promptId,
-          versionId: rollout.candidateVersionId,
-          environment: entry.environment,
-          since: rollout.startedAt,
-        });
-        const reason = rollbackReason(rule, { requests: window.requests, errors: window.errors, errorRate: window.errorRate, p95LatencyMs: window.latencyMs.p95 });
-        if (reason === null) continue;
-        const entryWritten = await end(
-          scope,
-          ref,
-          (active, at, stable) => ({
-            action: "rollout-rollback",
-            versionId: stable,
-            actor: AUTO_ROLLBACK_ACTOR,
-            rollout: endRollout(active, "rolled_back", reason, AUTO_ROLLBACK_ACTOR, at),
-          }),
-          { expectedId: rollout.id, refuse: false },
-        );
-        if (entryWritten !== null) rolledBack.push(rollout.id);
-      }
-      return rolledBack;
-    },
+    evaluate,
 
     /**
      * Runs `evaluate` every `intervalMs` until stopped. While the database is unreachable the ticks fail
@@ -270,11 +285,18 @@ export function createRolloutsService(
       let timer: NodeJS.Timeout | undefined;
       let running = true;
       let failing = false;
+      // A rollout whose evaluation keeps failing is logged once, not on every tick (bounded: ids are ours).
+      const reported = new Set<string>();
+      const onEntryError = (rolloutId: string, error: unknown) => {
+        if (reported.has(rolloutId) || reported.size >= 10_000) return;
+        reported.add(rolloutId);
+        logger?.error({ err: error, rolloutId }, "rollout evaluation failed for this rollout");
+      };
       const loop = () => {
         timer = setTimeout(() => {
           void (async () => {
             try {
-              const ended = await this.evaluate();
+              const ended = await evaluate(Date.now(), onEntryError);
               if (failing) logger?.info("rollout evaluation resumed");
               failing = false;
               for (const id of ended) logger?.warn({ rolloutId: id }, "rollout rolled back automatically");
