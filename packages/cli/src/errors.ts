@@ -38,6 +38,11 @@ export function isNotFound(error: unknown): boolean {
   return isPromptregError(error) && error.data?.code === "NOT_FOUND";
 }
 
+/** Whether the server refused the action to the API key's role (403, FORBIDDEN) of a tRPC call. */
+export function isForbidden(error: unknown): boolean {
+  return isPromptregError(error) && error.data?.code === "FORBIDDEN";
+}
+
 /** Whether the server refused the API key (401, UNAUTHORIZED) of a tRPC call. */
 export function isUnauthorized(error: unknown): boolean {
   return isPromptregError(error) && error.data?.code === "UNAUTHORIZED";

@@ -12,6 +12,7 @@ import { registerLs } from "./commands/ls.js";
 import { registerPull } from "./commands/pull.js";
 import { registerPush } from "./commands/push.js";
 import { registerRollback } from "./commands/rollback.js";
+import { registerRollout } from "./commands/rollout.js";
 import { readEnvironment } from "./config.js";
 import { App, type CliIo } from "./context.js";
 import { ExitCode } from "./errors.js";
@@ -44,7 +45,7 @@ export function createProgram(app: App): Command {
   // wherever it stands) before it reports any usage error, so the flag is known by then.
   const json = () => program.opts<{ json?: boolean }>().json === true;
   const program: Command = new Command("promptreg")
-    .description("Pull, edit, push, diff, deploy and type the prompts of a promptreg server.")
+    .description("Pull, edit, push, diff, deploy, roll out and type the prompts of a promptreg server.")
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--json", "print machine-readable JSON on stdout (errors as JSON on stderr)")
     .helpOption("-h, --help", "show help")
@@ -62,6 +63,7 @@ export function createProgram(app: App): Command {
   registerDiff(program, app);
   registerDeploy(program, app);
   registerRollback(program, app);
+  registerRollout(program, app);
   registerCodegen(program, app);
   return program;
 }

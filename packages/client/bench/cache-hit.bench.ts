@@ -6,8 +6,11 @@
  *   baseline sync   Map lookup + compilePrepared (what any cache must do at the least)
  *   baseline async  the same inside an async function, awaited (getPromptBody is async, as Helicone's)
  *   manager hit     PromptManager.getPromptBody, pointer fresh in the cache
+ *   rollout hit     the same while the environment has an active rollout at 50 %, a different `subject`
+ *                   per call (the split: MurmurHash3 of rolloutId:subject, and `subject` kept out of the body)
  * "overhead" is manager hit minus baseline async: the cost of the cache itself (selection, key, lookup,
- * freshness check, result object), excluding compile. Target: < 5 µs. µs/op is the median over ~2 ms batches.
+ * freshness check, result object), excluding compile. Target: < 5 µs. "split" is rollout hit minus manager
+ * hit. µs/op is the median over ~2 ms batches.
  */
 import type { TPromptBody } from "@promptreg/contracts";
 import { compilePrepared, prepareTemplate } from "@promptreg/template";
@@ -54,8 +57,8 @@ const cases: Case[] = [
   })(),
 ];
 
-/** Answers the REST endpoints the manager uses, from memory. */
-function memoryFetch(template: TPromptBody): typeof fetch {
+/** Answers the REST endpoints the manager uses, from memory; with `rollout`, production has one at 50 %. */
+function memoryFetch(template: TPromptBody, rollout = false): typeof fetch {
   const meta = {
     id: "00000000-0000-4000-8000-000000000001",
     prompt_id: "abc123",
@@ -71,7 +74,31 @@ function memoryFetch(template: TPromptBody): typeof fetch {
   };
   return async (input) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-    const data = url.pathname.startsWith("/v2/") ? { ...meta, prompt_body: template } : url.pathname === "/v1/deployments" ? [] : meta;
+    const candidate = { ...meta, id: "00000000-0000-4000-8000-000000000002", minor_version: 1, environments: [], prompt_body: template };
+    const active = {
+      id: "6751a0c3e4b0a1b2c3d4e5f6",
+      stable_version_id: meta.id,
+      candidate_version_id: candidate.id,
+      weight: 50,
+      status: "active",
+      reason: null,
+      auto_rollback: null,
+      started_at: meta.created_at,
+      updated_at: meta.created_at,
+      ended_at: null,
+    };
+    const data =
+      url.pathname === "/v1/prompt-2025/query/rollout"
+        ? rollout
+          ? active
+          : null
+        : url.pathname === "/v2/prompt-2025/query/version"
+          ? candidate
+          : url.pathname.startsWith("/v2/")
+            ? { ...meta, prompt_body: template }
+            : url.pathname === "/v1/deployments"
+              ? []
+              : meta;
     return new Response(JSON.stringify({ data, error: null }), { headers: { "content-type": "application/json" } });
   };
 }
@@ -130,13 +157,36 @@ for (const c of cases) {
   const hit = () => manager.getPromptBody(c.request);
   if ((await hit()).source !== "cache") throw new Error("not a cache hit");
 
+  const splitting = new PromptManager({
+    url: "http://memory",
+    apiKey: "bench",
+    fetch: memoryFetch(c.template, true),
+    subscribe: false,
+    pollIntervalMs: 3_600_000,
+    pointerTtlMs: 3_600_000,
+    maxStaleMs: 3_600_000,
+  });
+  const requests = Array.from({ length: 1024 }, (_, i) => ({ ...c.request, subject: `user-${i}` }));
+  let next = 0;
+  const rolloutHit = () => splitting.getPromptBody(requests[next++ & 1023]!);
+  const arms = new Set<string | undefined>();
+  for (let i = 0; i < 64; i++) {
+    const result = await rolloutHit();
+    if (i > 0 && result.source !== "cache") throw new Error("not a cache hit (rollout)");
+    arms.add(result.rollout?.arm);
+  }
+  if (arms.size !== 2) throw new Error(`the split served ${[...arms].join(", ")} only`);
+
   // Warm-up, then measure the three in the same run.
   await measure(baselineSync, false);
   await measure(hit, true);
   const sync = await measure(baselineSync, false);
   const async = await measure(baselineAsync, true);
   const managed = await measure(hit, true);
+  await measure(rolloutHit, true);
+  const split = await measure(rolloutHit, true);
   manager.close();
+  splitting.close();
 
   rows.push({
     template: c.name,
@@ -145,6 +195,8 @@ for (const c of cases) {
     "manager hit µs": managed.toFixed(2),
     "overhead µs": (managed - async).toFixed(2),
     "target < 5 µs": managed - async < 5 ? "yes" : "NO",
+    "rollout hit µs": split.toFixed(2),
+    "split µs": (split - managed).toFixed(2),
   });
 }
 

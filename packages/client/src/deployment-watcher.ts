@@ -22,6 +22,13 @@ import { pumpSse, SseParser } from "./sse.js";
  */
 export type DeploymentChange = Pick<TDeployment, "promptId" | "environment" | "versionId" | "revision"> & {
   deploymentId: string;
+  /**
+   * What the change did, when the server says: `set` / `remove` move the pointer, `rollout-…` start,
+   * re-weight, promote, abort or roll back a rollout. Servers before rollouts leave it out.
+   */
+  action?: string | undefined;
+  /** The rollout the change started, changed or ended (a move that ended a rollout names it too). */
+  rolloutId?: string | undefined;
 };
 
 export type WatcherEvent =
@@ -289,7 +296,14 @@ export class DeploymentWatcher {
         if (this.#stopped) return true;
         for (const entry of changes) {
           this.onChange(
-            { deploymentId: entry.id, promptId: entry.promptId, environment: entry.environment, versionId: entry.versionId, revision: entry.revision },
+            {
+              deploymentId: entry.id,
+              promptId: entry.promptId,
+              environment: entry.environment,
+              versionId: entry.versionId,
+              revision: entry.revision,
+              ...rolloutFacts(entry),
+            },
             "poll",
           );
           const at = Date.parse(entry.at);
@@ -344,8 +358,17 @@ function parseChange(data: string): DeploymentChange | undefined {
       environment: value.environment,
       versionId: typeof value.versionId === "string" ? value.versionId : null,
       revision: value.revision,
+      ...rolloutFacts(value),
     };
   } catch {
     return undefined;
   }
+}
+
+/** `action` and `rolloutId` of an event or history entry, when it has them (strings only). */
+function rolloutFacts(value: Partial<DeploymentChange>): Pick<DeploymentChange, "action" | "rolloutId"> {
+  return {
+    ...(typeof value.action === "string" ? { action: value.action } : {}),
+    ...(typeof value.rolloutId === "string" ? { rolloutId: value.rolloutId } : {}),
+  };
 }

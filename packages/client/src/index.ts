@@ -42,6 +42,9 @@ export {
   type RenamePromptRequest,
   type RestClient,
   type RestClientOptions,
+  type RestRollout,
+  type RolloutRefRequest,
+  type StartRolloutRequest,
   type SetTagsRequest,
   type SubversionData,
   type SubversionRequest,
@@ -56,6 +59,7 @@ export {
   type PromptManagerEvent,
   type PromptManagerOptions,
   type PromptSource,
+  type RolloutArm,
 } from "./prompt-manager/index.js";
 export type { DeploymentChange } from "./deployment-watcher.js";
 export { watchChanges, type ChangeWatcher, type ChangeWatcherOptions, type ChangeWatcherStatus } from "./change-watcher.js";

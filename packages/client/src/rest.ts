@@ -43,6 +43,9 @@ import type {
   ZRestSubversionRequest,
   ZRestTotalVersionsData,
   ZRestVersionRefRequest,
+  ZRestRollout,
+  ZRestRolloutRefRequest,
+  ZRestStartRolloutRequest,
 } from "@promptreg/contracts/rest";
 import type { z } from "zod";
 import { createTransport, type FetchLike, type HeadersOption, type Transport } from "./http.js";
@@ -87,6 +90,10 @@ export type MetricsSeriesRequest = In<typeof ZRestMetricsSeriesRequest>;
 export type RequestsRequest = In<typeof ZRestRequestsRequest>;
 export type CaptureSettingsRequest = In<typeof ZRestCaptureSettingsRequest>;
 export type SetCaptureSettingsRequest = In<typeof ZRestSetCaptureSettingsRequest>;
+export type StartRolloutRequest = In<typeof ZRestStartRolloutRequest>;
+export type RolloutRefRequest = In<typeof ZRestRolloutRefRequest>;
+/** An environment's latest rollout as `query/rollout` answers it (snake_case). */
+export type RestRollout = Out<typeof ZRestRollout>;
 
 const P = "/v1/prompt-2025";
 const V2 = "/v2/prompt-2025";
@@ -146,6 +153,15 @@ export interface RestClient {
   protectedEnvironments: () => Promise<string[]>;
   /** `POST /v1/prompt-2025/environments/protected` (admin keys): answers the protected environments. */
   setEnvironmentProtection: (request: SetEnvironmentProtectionRequest) => Promise<string[]>;
+
+  /** `POST /v1/prompt-2025/update/rollout`: starts a rollout of a candidate behind an environment, or changes its weight. */
+  startRollout: (request: StartRolloutRequest) => Promise<null>;
+  /** `POST /v1/prompt-2025/query/rollout`: the environment's latest rollout (active or ended), or null. */
+  queryRollout: (request: RolloutRefRequest) => Promise<RestRollout | null>;
+  /** `POST /v1/prompt-2025/rollout/promote`: the environment moves to the candidate; the rollout ends `promoted`. */
+  promoteRollout: (request: RolloutRefRequest) => Promise<null>;
+  /** `POST /v1/prompt-2025/rollout/abort`: the rollout ends `aborted`; every call goes to the stable version. */
+  abortRollout: (request: RolloutRefRequest) => Promise<null>;
 
   /** The body behind a version's signed `s3_url`: fetched without Authorization, no envelope. */
   signedBody: (s3Url: string) => Promise<TPromptBody>;
@@ -223,6 +239,11 @@ export function restClientOn(http: Transport): RestClient {
     removeEnvironment: (request) => post(`${P}/remove/environment`, request),
     protectedEnvironments: () => get(`${P}/environments/protected`),
     setEnvironmentProtection: (request) => post(`${P}/environments/protected`, request),
+
+    startRollout: (request) => post(`${P}/update/rollout`, request),
+    queryRollout: (request) => post(`${P}/query/rollout`, request),
+    promoteRollout: (request) => post(`${P}/rollout/promote`, request),
+    abortRollout: (request) => post(`${P}/rollout/abort`, request),
 
     signedBody: (s3Url) => http.json("GET", s3Url, undefined, { anonymous: true }),
 

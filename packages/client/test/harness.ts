@@ -103,9 +103,12 @@ export async function startUnavailableServer(): Promise<{ url: string; requests:
 
 const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "content-length", "transfer-encoding"]);
 
-/** A reverse proxy to `target` that can be switched to answer 503 to everything. */
-export async function startSwitchableProxy(target: string): Promise<{ url: string; mode: "pass" | "503"; close(): Promise<void> }> {
-  const state = { url: "", mode: "pass" as "pass" | "503", close: async () => {} };
+/**
+ * A reverse proxy to `target` that can be switched to answer 503 to everything, and that answers 404 to
+ * the paths in `missing` (as a server of an older release, without those routes).
+ */
+export async function startSwitchableProxy(target: string): Promise<{ url: string; mode: "pass" | "503"; missing: Set<string>; close(): Promise<void> }> {
+  const state = { url: "", mode: "pass" as "pass" | "503", missing: new Set<string>(), close: async () => {} };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -113,6 +116,11 @@ export async function startSwitchableProxy(target: string): Promise<{ url: strin
       if (state.mode === "503") {
         res.writeHead(503, { "content-type": "application/json" });
         res.end(JSON.stringify({ data: null, error: "database unavailable; try again shortly" }));
+        return;
+      }
+      if (state.missing.has(req.url ?? "")) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ data: null, error: `no route ${req.method} ${req.url}` }));
         return;
       }
       const headers: Record<string, string> = {};

@@ -67,6 +67,7 @@ describe("selection, as the gateway's", () => {
       versionId: v10,
       version: "1.0",
       source: "network",
+      rollout: null,
     });
     expect((await prompts.getPromptBody({ prompt_id: promptId, inputs })).source).toBe("cache");
 
@@ -143,7 +144,9 @@ describe("the body cache", () => {
     const prompts = manager({ subscribe: false, fetch: counting.fetch });
     const results = await Promise.all(Array.from({ length: 20 }, () => prompts.getPromptBody({ prompt_id: promptId, inputs })));
     expect(new Set(results.map((r) => r.versionId)).size).toBe(1);
-    expect(counting.count("/v1/prompt-2025")).toBe(0);
+    // One request for the version and its body, one for the environment's rollout (asked at the same time).
+    expect(counting.calls.filter((c) => c.path.startsWith("/v1/prompt-2025") && c.path !== "/v1/prompt-2025/query/rollout")).toEqual([]);
+    expect(counting.count("/v1/prompt-2025/query/rollout")).toBe(1);
     expect(counting.count("/v2/")).toBe(1);
   });
 

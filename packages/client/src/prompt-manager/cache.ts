@@ -12,7 +12,7 @@ import type { TRestPromptVersion } from "@promptreg/contracts/rest";
 import type { DeploymentChange } from "../deployment-watcher.js";
 import { isOutage, PromptNotFoundError, PromptregApiError } from "../errors.js";
 import type { RestClient } from "../rest.js";
-import { fetchVersion } from "./fetch.js";
+import { fetchSelection, type Fetched } from "./fetch.js";
 import type { OutagePolicy } from "./outage.js";
 import { isKeyOf, keyOf, type Selection } from "./selection.js";
 import type { Emit, PromptSource } from "./types.js";
@@ -28,9 +28,21 @@ export interface VersionEntry {
   readonly hasPartials: boolean;
 }
 
+/** An environment's active rollout as the manager holds it: enough to split calls without the server. */
+export interface Split {
+  /** The rollout's id: the seed of `servesCandidate`. */
+  readonly id: string;
+  readonly weight: number;
+  readonly stableVersionId: string;
+  /** The candidate, body held (fetched with the rollout). */
+  readonly candidate: VersionEntry;
+}
+
 export interface Pointer {
   readonly selection: Selection;
   target: VersionEntry;
+  /** The environment's active rollout when last fetched; null when none (always null for a version selection). */
+  split: Split | null;
   /** `performance.now()` of the last validation (a fetch, or a pushed change to a version we hold). */
   validatedAt: number;
   /** A pushed change moved it to a version whose body we do not hold yet: `target` is only last known good. */
@@ -43,6 +55,8 @@ export interface Pointer {
 export interface Resolved {
   version: VersionEntry;
   source: PromptSource;
+  /** The selection's active rollout: `version` is its stable one until the split chooses (index.ts). */
+  split?: Split | null;
 }
 
 /** A version entry for a body (a fetched version's, or a caller's fallback). */
@@ -51,9 +65,25 @@ export function versionEntry(id: string | null, promptId: string, version: strin
   return { id, promptId, version, prepared, hasPartials: prepared.partials.length > 0 };
 }
 
+/** What a fetch brings: the version a selection points at, and its active rollout. */
+export interface Loaded {
+  version: VersionEntry;
+  split: Split | null;
+}
+
 export interface CacheOptions {
   pointerTtlMs: number;
   maxStaleMs: number;
+  /** Fetch environments' rollouts with their pointers. */
+  rollouts: boolean;
+}
+
+/**
+ * Whether a pushed change may be a rollout's: the server says so (`rollout-…`, or a move that ended one
+ * names it); from a server that does not give `action`, any change may be.
+ */
+export function mayBeRolloutChange(change: DeploymentChange): boolean {
+  return change.action === undefined || change.action.startsWith("rollout-") || change.rolloutId !== undefined;
 }
 
 export class PromptCache {
@@ -64,7 +94,7 @@ export class PromptCache {
   /** Selection key -> pointer. */
   readonly pointers = new Map<string, Pointer>();
   /** Fetches in flight, one per key. */
-  readonly inflight = new Map<string, Promise<VersionEntry>>();
+  readonly inflight = new Map<string, Promise<Loaded>>();
   /**
    * The latest change pushed for a key while its fetch was in flight ("invalidated": dropped by
    * `invalidate`). The fetch's answer may predate it: unless it agrees with the change, it asks again.
@@ -74,6 +104,7 @@ export class PromptCache {
   readonly #rest: RestClient;
   readonly #ttl: number;
   readonly #maxStale: number;
+  readonly #rollouts: boolean;
   readonly #outage: OutagePolicy;
   readonly #emit: Emit;
 
@@ -81,8 +112,14 @@ export class PromptCache {
     this.#rest = rest;
     this.#ttl = options.pointerTtlMs;
     this.#maxStale = Math.max(options.pointerTtlMs, options.maxStaleMs);
+    this.#rollouts = options.rollouts;
     this.#outage = outage;
     this.#emit = emit;
+  }
+
+  /** Whether environments' rollouts are fetched with their pointers. */
+  get rollouts(): boolean {
+    return this.#rollouts;
   }
 
   /** The cached answer when the cache may serve it without waiting for the server (the hot path). */
@@ -90,10 +127,10 @@ export class PromptCache {
     const pointer = this.pointers.get(keyOf(selection));
     if (pointer === undefined || pointer.invalidated) return undefined;
     const age = performance.now() - pointer.validatedAt;
-    if (age <= this.#ttl) return { version: pointer.target, source: "cache" };
+    if (age <= this.#ttl) return { version: pointer.target, source: "cache", split: pointer.split };
     if (age <= this.#maxStale) {
       this.revalidate(pointer);
-      return { version: pointer.target, source: "stale" };
+      return { version: pointer.target, source: "stale", split: pointer.split };
     }
     return undefined;
   }
@@ -101,13 +138,16 @@ export class PromptCache {
   /** Asks the server (unless it is known to be down), or serves through the outage. */
   async remote(selection: Selection): Promise<Resolved> {
     const key = keyOf(selection);
-    if (this.#outage.down) return this.#outage.serve(selection, this.pointers.get(key)?.target, this.#outage.cause);
+    // Through an outage the last known split is served with the last known version: a rollout in progress
+    // keeps its split (API.md: it survives a database outage), and a subject keeps its arm.
+    if (this.#outage.down) return this.#outage.serve(selection, this.pointers.get(key), this.#outage.cause);
     try {
-      return { version: await this.#load(selection, key), source: "network" };
+      const loaded = await this.#load(selection, key);
+      return { version: loaded.version, source: "network", split: loaded.split };
     } catch (error) {
       if (!isOutage(error)) throw error;
       this.#outage.backOff(error);
-      return this.#outage.serve(selection, this.pointers.get(key)?.target, error);
+      return this.#outage.serve(selection, this.pointers.get(key), error);
     }
   }
 
@@ -143,7 +183,7 @@ export class PromptCache {
   }
 
   /** One fetch per key at a time. */
-  #load(selection: Selection, key: string): Promise<VersionEntry> {
+  #load(selection: Selection, key: string): Promise<Loaded> {
     let pending = this.inflight.get(key);
     if (pending === undefined) {
       pending = this.#fetch(selection, key).finally(() => this.inflight.delete(key));
@@ -152,12 +192,12 @@ export class PromptCache {
     return pending;
   }
 
-  async #fetch(selection: Selection, key: string): Promise<VersionEntry> {
+  async #fetch(selection: Selection, key: string): Promise<Loaded> {
     for (let attempt = 0; ; attempt++) {
       this.raced.delete(key);
-      let fetched: { version: VersionEntry; bodyFetched: boolean };
+      let fetched: Fetched;
       try {
-        fetched = await fetchVersion(this.#rest, this, selection);
+        fetched = await fetchSelection(this.#rest, this, selection, this.#rollouts);
       } catch (error) {
         if (error instanceof PromptregApiError && error.status === 404) {
           this.pointers.delete(key);
@@ -172,19 +212,23 @@ export class PromptCache {
         throw error;
       }
       // A change was pushed while we asked: unless the answer agrees with it, it may predate it; ask again.
+      // With rollouts, a rollout's change (start, weight, end) leaves the version as it is, and the answer
+      // cannot be shown to include it: ask again too.
       const raced = this.raced.get(key);
       this.raced.delete(key);
-      if (raced !== undefined && (raced === "invalidated" || raced.versionId !== fetched.version.id) && attempt < 2) continue;
+      const disagrees = raced !== undefined && (raced === "invalidated" || raced.versionId !== fetched.version.id || (this.#rollouts && mayBeRolloutChange(raced)));
+      if (disagrees && attempt < 2) continue;
       const previous = this.pointers.get(key);
       this.pointers.set(key, {
         selection,
         target: fetched.version,
+        split: fetched.split,
         validatedAt: performance.now(),
         invalidated: false,
         revision: Math.max(previous?.revision ?? -1, raced !== undefined && raced !== "invalidated" ? raced.revision : -1),
       });
       this.#emit({ type: "fetched", promptId: selection.promptId, key, versionId: fetched.version.id!, bodyFetched: fetched.bodyFetched });
-      return fetched.version;
+      return { version: fetched.version, split: fetched.split };
     }
   }
 }

@@ -6,14 +6,49 @@
 import type { TRestPromptVersion } from "@promptreg/contracts/rest";
 import { PromptregApiError } from "../errors.js";
 import type { RestClient } from "../rest.js";
-import type { PromptCache, VersionEntry } from "./cache.js";
+import type { PromptCache, Split, VersionEntry } from "./cache.js";
 import { describeSelection, type Selection } from "./selection.js";
+
+export interface Fetched {
+  version: VersionEntry;
+  bodyFetched: boolean;
+  /** The environment's active rollout (null: none, or a version selection, or rollouts off). */
+  split: Split | null;
+}
+
+/**
+ * The version a selection points at now, and for an environment its active rollout. A cold prompt costs
+ * one request (metadata with body), plus the rollout's, asked at the same time; otherwise metadata only,
+ * plus the body when this version was never held (the candidate's too).
+ */
+export async function fetchSelection(rest: RestClient, cache: PromptCache, selection: Selection, rollouts: boolean): Promise<Fetched> {
+  if (selection.kind !== "environment" || !rollouts) return { ...(await fetchVersion(rest, cache, selection)), split: null };
+  const [fetched, rollout] = await Promise.all([
+    fetchVersion(rest, cache, selection),
+    // The version's answer decides whether the selection exists: a 404 here beside a version is a server
+    // without rollouts (an older release), or a prompt deleted a moment ago (its push drops it): no split.
+    rest.queryRollout({ promptId: selection.promptId, environment: selection.environment }).catch((error: unknown) => {
+      if (error instanceof PromptregApiError && error.status === 404) return null;
+      throw error;
+    }),
+  ]);
+  if (rollout === null || rollout.status !== "active") return { ...fetched, split: null };
+  let candidate = cache.versions.get(rollout.candidate_version_id);
+  let bodyFetched = fetched.bodyFetched;
+  if (candidate === undefined) {
+    const withBody = await rest.queryVersionWithBody({ promptVersionId: rollout.candidate_version_id });
+    checkOwner(withBody, selection);
+    candidate = cache.remember(withBody, withBody.prompt_body);
+    bodyFetched = true;
+  }
+  return { version: fetched.version, bodyFetched, split: { id: rollout.id, weight: rollout.weight, stableVersionId: rollout.stable_version_id, candidate } };
+}
 
 /**
  * The version a selection points at now. A cold prompt costs one request (metadata with body); otherwise
  * metadata only, plus the body when this version was never held.
  */
-export async function fetchVersion(rest: RestClient, cache: PromptCache, selection: Selection): Promise<{ version: VersionEntry; bodyFetched: boolean }> {
+async function fetchVersion(rest: RestClient, cache: PromptCache, selection: Selection): Promise<{ version: VersionEntry; bodyFetched: boolean }> {
   const { promptId } = selection;
   const cold = !cache.knownPrompts.has(promptId);
   let meta: TRestPromptVersion;

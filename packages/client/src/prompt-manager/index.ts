@@ -15,18 +15,19 @@
  * Helicone's SDK and our gateway (400) report them.
  */
 import type { TPromptBody } from "@promptreg/contracts";
+import { servesCandidate } from "@promptreg/contracts/rollout-hash";
 import { compilePrepared, DEFAULT_MAX_COMPILED_BYTES, type CompileResult } from "@promptreg/template";
 import type { DeploymentWatcher } from "../deployment-watcher.js";
 import { createTransport } from "../http.js";
 import { restClientOn } from "../rest.js";
-import { PromptCache, type VersionEntry } from "./cache.js";
+import { PromptCache, type Resolved, type VersionEntry } from "./cache.js";
 import { OutagePolicy } from "./outage.js";
 import { compileWithPartials, type PartialContext } from "./partials.js";
 import { watchDeployments } from "./push.js";
 import { selectionOf } from "./selection.js";
-import type { Emit, PromptBodyRequest, PromptBodyResult, PromptManagerEvent, PromptManagerOptions, PromptSource } from "./types.js";
+import type { Emit, PromptBodyRequest, PromptBodyResult, PromptManagerEvent, PromptManagerOptions, PromptSource, RolloutArm } from "./types.js";
 
-export type { PromptBodyRequest, PromptBodyResult, PromptManagerEvent, PromptManagerOptions, PromptSource } from "./types.js";
+export type { PromptBodyRequest, PromptBodyResult, PromptManagerEvent, PromptManagerOptions, PromptSource, RolloutArm } from "./types.js";
 
 export class PromptManager {
   readonly #cache: PromptCache;
@@ -47,7 +48,7 @@ export class PromptManager {
     const outage = new OutagePolicy(options.outageBackoffMs ?? 2_000, options.fallbacks ?? {}, emit);
     this.#cache = new PromptCache(
       restClientOn(http),
-      { pointerTtlMs: options.pointerTtlMs ?? 30_000, maxStaleMs: options.maxStaleMs ?? 300_000 },
+      { pointerTtlMs: options.pointerTtlMs ?? 30_000, maxStaleMs: options.maxStaleMs ?? 300_000, rollouts: options.rollouts ?? true },
       outage,
       emit,
     );
@@ -72,15 +73,19 @@ export class PromptManager {
   async getPromptBody<TBody = TPromptBody>(request: PromptBodyRequest): Promise<PromptBodyResult<TBody>> {
     // 1. select: which pointer the request asks for.
     const selection = selectionOf(request);
+    const subject = subjectOf(request);
+    // `subject` is ours, not a chat-completions parameter: it must not reach the body.
+    const parameters = request.subject === undefined ? request : withoutSubject(request);
     if (!this.#started) this.#start();
     // 2. resolve: the version that pointer serves, from the cache when it may, else the server or the outage policy.
     const resolved = this.#cache.cached(selection) ?? (await this.#cache.remote(selection));
-    // (Rollouts add a step here: a pointer with a split chooses stable or candidate per subject.)
-    // 3. compile, expanding partials when the body has any.
-    const { version } = resolved;
-    if (!version.hasPartials) return resultOf<TBody>(compilePrepared(version.prepared, request, this.#partials.compile), version, resolved.source);
-    const expanded = await compileWithPartials(resolved, request, selection.promptId, this.#partials);
-    return resultOf<TBody>(expanded.compiled, expanded.version, expanded.source);
+    // 3. split: during a rollout, the subject's arm, by the gateway's hash (same subject, same version).
+    const { served, rollout } = split(resolved, subject);
+    // 4. compile, expanding partials when the body has any.
+    const { version } = served;
+    if (!version.hasPartials) return resultOf<TBody>(compilePrepared(version.prepared, parameters, this.#partials.compile), version, served.source, rollout);
+    const expanded = await compileWithPartials(served, parameters, selection.promptId, this.#partials);
+    return resultOf<TBody>(expanded.compiled, expanded.version, expanded.source, rollout);
   }
 
   /**
@@ -130,7 +135,38 @@ export function createPromptManager(options: PromptManagerOptions): PromptManage
   return new PromptManager(options);
 }
 
-function resultOf<TBody>(compiled: CompileResult, version: VersionEntry, source: PromptSource): PromptBodyResult<TBody> {
+/**
+ * The rollout's subject of a request, as the gateway takes it: `subject` (its `x-prompt-subject`), else the
+ * `user`, else the `safety_identifier` parameter; an empty string counts as none (null: a random draw).
+ */
+function subjectOf(request: PromptBodyRequest): string | null {
+  const { subject } = request;
+  if (subject !== undefined && subject !== null && typeof subject !== "string") throw new TypeError("subject must be a string");
+  if (subject) return subject;
+  for (const field of ["user", "safety_identifier"] as const) {
+    const value = request[field];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return null;
+}
+
+function withoutSubject(request: PromptBodyRequest): PromptBodyRequest {
+  const { subject: _subject, ...rest } = request;
+  return rest;
+}
+
+/** The arm of `subject` in the selection's active rollout (stable: the environment's version). */
+function split(resolved: Resolved, subject: string | null): { served: Resolved; rollout: RolloutArm | null } {
+  const active = resolved.split;
+  if (active === undefined || active === null) return { served: resolved, rollout: null };
+  const candidate = servesCandidate(active.id, subject, active.weight);
+  return {
+    served: candidate ? { version: active.candidate, source: resolved.source } : resolved,
+    rollout: { id: active.id, arm: candidate ? "candidate" : "stable", weight: active.weight },
+  };
+}
+
+function resultOf<TBody>(compiled: CompileResult, version: VersionEntry, source: PromptSource, rollout: RolloutArm | null): PromptBodyResult<TBody> {
   return {
     body: compiled.body as TBody,
     errors: compiled.errors,
@@ -139,5 +175,6 @@ function resultOf<TBody>(compiled: CompileResult, version: VersionEntry, source:
     versionId: version.id,
     version: version.version,
     source,
+    rollout,
   };
 }

@@ -4,7 +4,7 @@
 // costs no latency per call. What the server says "no" to (404, 401) is not an outage: it is thrown.
 import type { TPromptBody } from "@promptreg/contracts";
 import { PromptUnavailableError } from "../errors.js";
-import { versionEntry, type Resolved, type VersionEntry } from "./cache.js";
+import { versionEntry, type Pointer, type Resolved, type VersionEntry } from "./cache.js";
 import { describeSelection, type Selection } from "./selection.js";
 import type { Emit } from "./types.js";
 
@@ -39,11 +39,14 @@ export class OutagePolicy {
     this.#cause = error;
   }
 
-  /** Serves `selection` without the server: its last known good version, else the prompt's fallback, else throws. */
-  serve(selection: Selection, lastKnownGood: VersionEntry | undefined, error: unknown): Resolved {
+  /**
+   * Serves `selection` without the server: its last known good version (and rollout split), else the
+   * prompt's fallback, else throws.
+   */
+  serve(selection: Selection, lastKnownGood: Pick<Pointer, "target" | "split"> | undefined, error: unknown): Resolved {
     if (lastKnownGood !== undefined) {
       this.#emit({ type: "outage", promptId: selection.promptId, error, served: "last-known-good" });
-      return { version: lastKnownGood, source: "last-known-good" };
+      return { version: lastKnownGood.target, source: "last-known-good", split: lastKnownGood.split };
     }
     const fallback = this.fallback(selection.promptId);
     if (fallback !== undefined) {

@@ -3,10 +3,15 @@
 // a move to a new version starts its fetch; a removal drops the pointer (and its last known good); a
 // deleted prompt or hidden version drops everything of it. So a moved or removed environment is not
 // served past the push latency (or one poll interval).
+//
+// Rollouts: a rollout's start, weight change, promotion, abort or rollback is pushed as a deployment of
+// its environment (`action: "rollout-…"`): it refetches the environment (pointer and rollout), and while
+// a rollout is active the old split is not served once the change is known, so a weight change, an abort
+// or a rollback reaches the split within the push latency and one round trip.
 import type { TPromptChangeEvent } from "@promptreg/contracts";
 import { DeploymentWatcher, type DeploymentChange } from "../deployment-watcher.js";
 import type { Transport } from "../http.js";
-import type { PromptCache } from "./cache.js";
+import { mayBeRolloutChange, type PromptCache } from "./cache.js";
 import { environmentKey } from "./selection.js";
 import type { Emit } from "./types.js";
 
@@ -59,8 +64,26 @@ export function applyDeployment(cache: PromptCache, change: DeploymentChange, vi
     return;
   }
   if (pointer === undefined) return; // the fetch in flight asks again
+  const rolloutChange = cache.rollouts && mayChangeRollout(change, pointer.target.id, pointer.split !== null);
   pointer.revision = change.revision;
   const target = cache.versions.get(change.versionId);
+  if (rolloutChange && (pointer.split !== null || change.versionId !== pointer.target.id)) {
+    // An active rollout changed or ended (or the environment moved under it): the old split is not served
+    // again once the refetch answers; until then it is only last known good (with the moved pointer's
+    // version when held).
+    if (target !== undefined && target.promptId === change.promptId) pointer.target = target;
+    pointer.invalidated = true;
+    emit({ ...base, effect: "refetching" });
+    cache.revalidate(pointer);
+    return;
+  }
+  if (rolloutChange) {
+    // Perhaps a rollout started (or a replay of an old change): the stable version is still right, so it is
+    // served while the rollout is asked in the background.
+    emit({ ...base, effect: "refetching" });
+    cache.revalidate(pointer);
+    return;
+  }
   if (target !== undefined && target.promptId === change.promptId) {
     pointer.target = target;
     pointer.validatedAt = performance.now();
@@ -71,6 +94,17 @@ export function applyDeployment(cache: PromptCache, change: DeploymentChange, vi
   pointer.invalidated = true;
   emit({ ...base, effect: "refetching" });
   cache.revalidate(pointer);
+}
+
+/**
+ * Whether a pushed change may start, change or end the environment's rollout. The server names rollout
+ * changes (`action: "rollout-…"`, and `rolloutId` on a move that ended one); from a server that does not
+ * say, any change that leaves the version as it is, or comes during a rollout, may be one.
+ */
+function mayChangeRollout(change: DeploymentChange, currentVersionId: string | null, splitActive: boolean): boolean {
+  if (splitActive) return true;
+  if (change.action !== undefined) return mayBeRolloutChange(change);
+  return change.versionId === currentVersionId;
 }
 
 /**

@@ -25,6 +25,13 @@ export interface PromptBodyRequest {
   environment?: string | undefined;
   /** A version of `prompt_id` to serve when no environment is given. */
   version_id?: string | undefined;
+  /**
+   * Who the call is for (a user, session or tenant id), for the environment's rollout: the same subject gets
+   * the same arm as the gateway gives it (`x-prompt-subject`) for as long as the rollout lasts. Not sent
+   * in `body`. Default: the `user`, else `safety_identifier` parameter, as the gateway; without any, each
+   * call draws at random.
+   */
+  subject?: string | undefined;
   /** Any chat-completions parameter (messages, tools, temperature, …), merged over the template as the gateway does. */
   [parameter: string]: unknown;
 }
@@ -46,6 +53,20 @@ export interface PromptBodyResult<TBody = TPromptBody> {
   /** `"major.minor"` of the version served; null for a fallback body. */
   version: string | null;
   source: PromptSource;
+  /**
+   * The environment's active rollout and the arm this call got (its version is `versionId`); null when the
+   * selection has no active rollout (or names a version, or rollouts are off).
+   */
+  rollout: RolloutArm | null;
+}
+
+/** Which side of a rollout served a call. */
+export interface RolloutArm {
+  /** The rollout's id (the seed of the split; the gateway's `x-prompt-rollout`). */
+  id: string;
+  arm: "stable" | "candidate";
+  /** The candidate's weight, percent, when the rollout was last fetched. */
+  weight: number;
 }
 
 export type PromptManagerEvent =
@@ -106,6 +127,12 @@ export interface PromptManagerOptions {
    * gateway's PROMPTREG_COMPILED_LIMIT_BYTES.
    */
   maxCompiledBytes?: number;
+  /**
+   * Apply environments' rollouts as the gateway does (each call's `subject` gets the gateway's arm). Costs
+   * one more request when an environment is fetched. False serves the environment's stable version, as
+   * Helicone-shaped reads do. Default true.
+   */
+  rollouts?: boolean;
 }
 
 /** Internal: reports an event to `onEvent`, never throwing (an observer's failure must not break serving). */
