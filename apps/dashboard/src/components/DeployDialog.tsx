@@ -2,10 +2,12 @@
 import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
 import { useState } from "react";
 import { useSetEnvironment } from "../api/queries";
+import { usePermission } from "../api/roles";
 import { describeError } from "../api/errors";
 import { environmentNameProblem, versionLabel } from "../lib/versions";
 import { Dialog } from "./Dialog";
 import { EnvironmentPicker } from "./EnvironmentPicker";
+import { RoleNote } from "./Guarded";
 import { useToast } from "./Toasts";
 
 interface DeployDialogProps {
@@ -27,6 +29,8 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
   const current = pointers.find((pointer) => pointer.environment === name);
   const currentVersion = current ? versions.find((v) => v.id === current.versionId) : undefined;
   const already = current?.versionId === version.id;
+  // A protected environment needs a deployer key: said before the click, not after it.
+  const allowed = usePermission()("move-environment", name || undefined);
 
   const close = () => {
     deploy.reset();
@@ -36,7 +40,7 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
 
   const submit = async () => {
     setAttempted(true);
-    if (problem || already) return;
+    if (problem || already || !allowed.allowed) return;
     try {
       await deploy.mutateAsync({ versionId: version.id, environment: name });
       toast(`Deployed ${versionLabel(version)} to ${name}`);
@@ -56,7 +60,7 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
           <button type="button" className="btn btn-secondary" onClick={close}>
             Cancel
           </button>
-          <button type="submit" form="deploy-form" className="btn btn-primary" disabled={deploy.isPending || already}>
+          <button type="submit" form="deploy-form" className="btn btn-primary" disabled={deploy.isPending || already || !allowed.allowed}>
             {deploy.isPending ? "Deploying…" : name && !problem ? `Deploy to ${name}` : "Deploy"}
           </button>
         </>
@@ -88,6 +92,7 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
             )}
           </p>
         )}
+        {!problem && <RoleNote permission={allowed} />}
         {deploy.error && (
           <p className="field-error" role="alert">
             {describeError(deploy.error).message}

@@ -4,6 +4,8 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { statusOf } from "../api/errors";
 import { useDeletedElsewhere } from "../api/live";
 import { useEnvironments, usePrompt, useVersions } from "../api/queries";
+import { usePermission } from "../api/roles";
+import { GuardedButton } from "../components/Guarded";
 import { DeletePromptDialog, RenameDialog, TagsDialog } from "../components/PromptDialogs";
 import { CopyButton, EmptyState, EnvBadges, ErrorState, Kbd, Loading, RefreshFailed, Tag } from "../components/ui";
 import { absoluteTime, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
@@ -26,6 +28,7 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   const environments = useEnvironments(promptId);
   const versions = useVersions(promptId);
   const deletedElsewhere = useDeletedElsewhere(promptId);
+  const can = usePermission();
   const [dialog, setDialog] = useState<"rename" | "tags" | "delete" | null>(null);
 
   if (deletedElsewhere || (prompt.isError && statusOf(prompt.error) === 404)) {
@@ -102,15 +105,15 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
               </time>
             </div>
             <div className="prompt-actions">
-              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("rename")}>
+              <GuardedButton permission={can("edit-prompt")} className="btn btn-ghost btn-xs" onClick={() => setDialog("rename")}>
                 Rename
-              </button>
-              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("tags")}>
+              </GuardedButton>
+              <GuardedButton permission={can("edit-prompt")} className="btn btn-ghost btn-xs" onClick={() => setDialog("tags")}>
                 Edit tags
-              </button>
-              <button type="button" className="btn btn-ghost btn-xs btn-danger-text" onClick={() => setDialog("delete")}>
+              </GuardedButton>
+              <GuardedButton permission={can("delete")} className="btn btn-ghost btn-xs btn-danger-text" onClick={() => setDialog("delete")}>
                 Delete prompt
-              </button>
+              </GuardedButton>
             </div>
           </div>
           {pointers.length > 0 && (
