@@ -8,6 +8,7 @@ import { useId, type ButtonHTMLAttributes, type ReactNode } from "react";
 import type { Route } from "../lib/routes";
 import type { Permission } from "../lib/permissions";
 import { Link } from "../router";
+import "../pages/safe-delivery.css";
 
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { permission: Permission };
 

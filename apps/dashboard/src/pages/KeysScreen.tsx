@@ -17,6 +17,7 @@ import { ROLE_HELP } from "../lib/permissions";
 import { absoluteTime, relativeTime } from "../lib/versions";
 import type { ScreenDefinition } from "../navigation";
 import { useSessionContext } from "../session";
+import "./safe-delivery.css";
 
 export const keysScreen: ScreenDefinition = {
   id: "keys",
