@@ -116,7 +116,7 @@ export function StartRolloutDialog({
     <Dialog
       open
       onClose={onClose}
-      title={`Start a rollout on ${environment}`}
+      title={`Start rollout on ${environment}`}
       footer={
         <>
           <button type="button" className="btn btn-secondary" onClick={onClose}>

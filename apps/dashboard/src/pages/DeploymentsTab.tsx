@@ -162,9 +162,9 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
                         permission={can("rollout")}
                         className="btn btn-secondary btn-xs"
                         onClick={() => setStartingOn(pointer.environment)}
-                        aria-label={`Start a rollout on ${pointer.environment}`}
+                        aria-label={`Start rollout on ${pointer.environment}`}
                       >
-                        Start rollout…
+                        Start rollout
                       </GuardedButton>
                     )}
                     <GuardedButton
