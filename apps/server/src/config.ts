@@ -77,6 +77,8 @@ const ZEnv = z.object({
   PROMPTREG_FORWARD_OPENAI_ORG_HEADERS: booleanFlag,
   PROMPTREG_POINTER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   PROMPTREG_DEPLOYMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** How often each replica checks active rollouts' automatic-rollback rules (a rollback lands within ~this + the analytics flush). */
+  PROMPTREG_ROLLOUT_EVALUATION_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   // How long a key last confirmed by the database is still accepted while the database cannot be asked.
   PROMPTREG_AUTH_OUTAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   PROMPTREG_VERSION_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
@@ -159,6 +161,8 @@ export type Config = Readonly<{
         serviceName: string;
       }>
     | undefined;
+  /** How often this replica evaluates the automatic-rollback rules of active rollouts. */
+  rolloutEvaluationMs: number;
   cache: Readonly<{
     /** Safety net: a cached environment pointer is re-read at least this often. */
     pointerTtlMs: number;
@@ -333,6 +337,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rollupRetentionDays: e.PROMPTREG_ROLLUP_RETENTION_DAYS,
     }),
     otel: otelConfig(e),
+    rolloutEvaluationMs: e.PROMPTREG_ROLLOUT_EVALUATION_MS,
     cache: Object.freeze({
       pointerTtlMs: e.PROMPTREG_POINTER_CACHE_TTL_MS,
       deploymentPollMs: e.PROMPTREG_DEPLOYMENT_POLL_MS,

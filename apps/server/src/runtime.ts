@@ -62,6 +62,8 @@ export async function startServer(config: Config, logger = createLogger(config.l
     const observability = createObservability(logger, metrics);
     analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
     const calls = analytics.sink;
+    // Every replica evaluates; a rollback is one revision-checked transition of the pointer, so one acts.
+    const rolloutEvaluator = services.rollouts.startEvaluator(config.rolloutEvaluationMs, logger);
     const health = createHealth({ database, embedded: embeddedDb, dbDownMs: config.healthDbDownMs });
     const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, health, calls }));
     answerClientErrorsAsJson(server);
@@ -91,6 +93,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
         await closed;
         clearTimeout(timer);
         services.deploymentFeed.stop();
+        rolloutEvaluator.stop();
         health.stop();
         // In-flight calls are over: write their records (bounded) while the database is still there.
         await running.close();

@@ -16,12 +16,37 @@ export type TRemoveEnvironmentInput = z.infer<typeof ZRemoveEnvironmentInput>;
 export const ZEnvironmentRef = z.object({ promptId: ZIdRef, environment: ZEnvironmentName });
 export type TEnvironmentRef = z.infer<typeof ZEnvironmentRef>;
 
+/**
+ * What a history entry did: `set` / `remove` move the pointer; the `rollout-*` entries start a rollout,
+ * change its weight, promote it (the pointer moves to the candidate), abort it, or roll it back (the
+ * automatic rollback). A `set` or `remove` made while a rollout was active also ends it (`aborted`): its
+ * entry then carries `rolloutId` and `reason`.
+ */
+export const ZDeploymentAction = z.enum(["set", "remove", "rollout-start", "rollout-weight", "rollout-promote", "rollout-abort", "rollout-rollback"]);
+export type TDeploymentAction = z.infer<typeof ZDeploymentAction>;
+
+/**
+ * The rollout facts of a history entry or stream event (all optional: entries of plain moves, and entries
+ * stored before rollouts existed, have none).
+ */
+const ZRolloutFacts = z.object({
+  /** Why: a rollback's figures ("candidate error rate 0.62 over 50 calls exceeds 0.2"), a move's effect. */
+  reason: z.string().optional(),
+  /** The rollout the entry started, changed or ended. */
+  rolloutId: z.string().optional(),
+  candidateVersionId: z.string().optional(),
+  /** The candidate's weight after the entry (percent). */
+  weight: z.number().optional(),
+  /** Who did it: an API key id, `"auto-rollback"`, or `"bootstrap"` for the server's bootstrap key. */
+  actor: z.string().optional(),
+});
+
 /** One entry of the append-only deployment history. */
 export const ZDeployment = z.object({
   id: z.string(),
   promptId: z.string(),
   environment: z.string(),
-  action: z.enum(["set", "remove"]),
+  action: ZDeploymentAction,
   /** The version the environment points at after this entry (null after a remove). */
   versionId: z.string().nullable(),
   /** The version it pointed at before (null when it pointed nowhere). */
@@ -29,8 +54,9 @@ export const ZDeployment = z.object({
   /** Counts the changes of this (prompt, environment) pointer: orders concurrent moves exactly. */
   revision: z.number().int(),
   at: ZIsoDateTime,
-  /** The API key that made the change (null for the server's bootstrap key). */
+  /** The API key that made the change (null for the server's bootstrap key and for automatic rollbacks). */
   keyId: z.string().nullable(),
+  ...ZRolloutFacts.shape,
 });
 export type TDeployment = z.infer<typeof ZDeployment>;
 
@@ -79,6 +105,9 @@ export const ZDeploymentEvent = z.object({
   versionId: z.string().nullable(),
   revision: z.number().int(),
   at: ZIsoDateTime,
+  /** What happened (optional: servers before rollouts did not say; absent means a move). */
+  action: ZDeploymentAction.optional(),
+  ...ZRolloutFacts.shape,
 });
 export type TDeploymentEvent = z.infer<typeof ZDeploymentEvent>;
 

@@ -15,6 +15,12 @@ export function toDeployment(doc: DeploymentDoc): TDeployment {
     revision: doc.revision,
     at: doc.at.toISOString(),
     keyId: doc.keyId,
+    // Rollout facts only where the entry has them: entries of plain moves keep their old shape.
+    ...(doc.reason !== undefined && { reason: doc.reason }),
+    ...(doc.rolloutId !== undefined && { rolloutId: doc.rolloutId }),
+    ...(doc.candidateVersionId !== undefined && { candidateVersionId: doc.candidateVersionId }),
+    ...(doc.weight !== undefined && { weight: doc.weight }),
+    ...(doc.actor !== undefined && { actor: doc.actor }),
   };
 }
 

@@ -1,7 +1,7 @@
 // Stored document shapes. Dates are BSON dates; contract types (ISO strings, camelCase) are made from
 // these in the repositories' mappers, so nothing above the repository layer sees a raw document.
 import type { ObjectId } from "mongodb";
-import type { TApiKeyRole, TPromptChangeEvent, TPromptPartialRef, TRegistryChangeEvent, TTemplateVariable } from "@promptreg/contracts";
+import type { TApiKeyRole, TDeploymentAction, TPromptChangeEvent, TPromptPartialRef, TRegistryChangeEvent, TTemplateVariable } from "@promptreg/contracts";
 
 export type PromptChangeAction = TPromptChangeEvent["action"] | TRegistryChangeEvent["action"];
 
@@ -106,6 +106,41 @@ export interface EnvironmentDoc {
   updatedByKeyId: string | null;
   /** Set when the prompt is deleted, so its environments leave the distinct list. */
   promptDeleted?: boolean;
+  /**
+   * The environment's latest rollout, active or ended (absent when it never had one). Kept on the pointer
+   * so the hot path finds the split in the read it already makes, and written only with the pointer's
+   * compare-and-set on `revision`, from the history entry that changed it.
+   */
+  rollout?: RolloutStateDoc;
+}
+
+/** A rollout as stored on its environment's pointer and on the history entries that change it. */
+export interface RolloutStateDoc {
+  id: string;
+  stableVersionId: string;
+  candidateVersionId: string;
+  weight: number;
+  status: "active" | "promoted" | "aborted" | "rolled_back";
+  reason: string | null;
+  autoRollback: { maxErrorRate: number; minRequests: number; maxP95LatencyMs?: number | undefined } | null;
+  startedAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+  startedByKeyId: string | null;
+  endedBy: string | null;
+}
+
+/**
+ * One active rollout, under its id: the collection holds only active rollouts (inserted before a rollout
+ * starts, deleted once it ends), so the evaluator reads exactly those instead of scanning every pointer.
+ */
+export interface ActiveRolloutDoc {
+  _id: string;
+  orgId: string;
+  promptId: string;
+  environment: string;
+  /** Entries of starts that lost their race (or whose starter died) are cleaned up once this old. */
+  createdAt: Date;
 }
 
 /** The version an environment pointer points at, copied under the pointer's `_id` (see pointer-copies). */
@@ -122,12 +157,22 @@ export interface DeploymentDoc {
   orgId: string;
   promptId: string;
   environment: string;
-  action: "set" | "remove";
+  action: TDeploymentAction;
   versionId: string | null;
   previousVersionId: string | null;
   revision: number;
   at: Date;
   keyId: string | null;
+  reason?: string;
+  rolloutId?: string;
+  candidateVersionId?: string;
+  weight?: number;
+  actor?: string;
+  /**
+   * The environment's rollout after this entry, when the entry changed it: whoever advances the pointer
+   * to this entry (its writer, or a mover rolling it forward) writes exactly this.
+   */
+  rollout?: RolloutStateDoc;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Collection, Db } from "mongodb";
 import type { TEnvironmentPointer } from "@promptreg/contracts";
 import { findOwnedById } from "./by-id.js";
-import type { EnvironmentDoc } from "./documents.js";
+import type { EnvironmentDoc, RolloutStateDoc } from "./documents.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import { declareIndexes } from "./indexes.js";
 import type { TenantScope } from "./scope.js";
@@ -13,12 +13,25 @@ const toPointer = (doc: EnvironmentDoc, versionId: string): TEnvironmentPointer 
   revision: doc.revision,
 });
 
+const toLive = (doc: EnvironmentDoc): LivePointer => ({
+  pointer: doc.versionId ? toPointer(doc, doc.versionId) : null,
+  rollout: doc.rollout ?? null,
+});
+
 export const environmentKey = (promptId: string, environment: string) => `${promptId}:${environment}`;
 
 /** A pointer as last materialised: revision 0 and no version when it was never set. */
 export interface PointerState {
   versionId: string | null;
   revision: number;
+  /** The environment's latest rollout (active or ended), null when it never had one. */
+  rollout: RolloutStateDoc | null;
+}
+
+/** A pointer as the read path sees it: where it points and its latest rollout. */
+export interface LivePointer {
+  pointer: TEnvironmentPointer | null;
+  rollout: RolloutStateDoc | null;
 }
 
 /**
@@ -48,22 +61,35 @@ export function createEnvironmentsRepository(db: Db) {
 
     async state(scope: TenantScope, promptId: string, environment: string): Promise<PointerState> {
       const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
-      return { versionId: doc?.versionId ?? null, revision: doc?.revision ?? 0 };
+      return { versionId: doc?.versionId ?? null, revision: doc?.revision ?? 0, rollout: doc?.rollout ?? null };
+    },
+
+    /** The pointer and its rollout, in one read by `_id` (the prompt snapshot's read). */
+    async live(scope: TenantScope, promptId: string, environment: string): Promise<LivePointer> {
+      const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
+      return doc ? toLive(doc) : { pointer: null, rollout: null };
     },
 
     /**
      * Advances the pointer from `fromRevision` to `fromRevision + 1`. A no-op when another writer already
-     * did (it wrote the same values, taken from the same history entry).
+     * did (it wrote the same values, taken from the same history entry). `rollout`, when given, replaces
+     * the environment's rollout; left out, the rollout stays as it was.
      */
     async advance(
       scope: TenantScope,
       promptId: string,
       environment: string,
       fromRevision: number,
-      to: { versionId: string | null; at: Date; keyId: string | null },
+      to: { versionId: string | null; at: Date; keyId: string | null; rollout?: RolloutStateDoc | undefined },
     ): Promise<void> {
       const _id = environmentKey(promptId, environment);
-      const fields = { versionId: to.versionId, revision: fromRevision + 1, updatedAt: to.at, updatedByKeyId: to.keyId };
+      const fields: Omit<EnvironmentDoc, "_id" | "orgId" | "promptId" | "environment"> = {
+        versionId: to.versionId,
+        revision: fromRevision + 1,
+        updatedAt: to.at,
+        updatedByKeyId: to.keyId,
+      };
+      if (to.rollout !== undefined) fields.rollout = to.rollout;
       if (fromRevision === 0) {
         try {
           await collection.insertOne({ _id, orgId: scope.orgId, promptId, environment, ...fields });
@@ -84,6 +110,21 @@ export function createEnvironmentsRepository(db: Db) {
     async getMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<TEnvironmentPointer[]> {
       const pointers = await Promise.all([...environments].sort().map((environment) => get(scope, promptId, environment)));
       return pointers.filter((p): p is TEnvironmentPointer => p !== null);
+    },
+
+    /** As getMany, with each pointer's rollout (the prompt snapshot's read). */
+    async liveMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<LivePointer[]> {
+      const docs = await Promise.all([...environments].sort().map((environment) => findOwnedById(collection, scope, environmentKey(promptId, environment))));
+      return docs.filter((d): d is EnvironmentDoc => d !== null && d.versionId !== null).map(toLive);
+    },
+
+    /** As listForPrompt, with each pointer's rollout. */
+    async liveForPrompt(scope: TenantScope, promptId: string): Promise<LivePointer[]> {
+      const docs = await collection
+        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
+        .sort({ environment: 1 })
+        .toArray();
+      return docs.map(toLive);
     },
 
     /** Every live pointer of a prompt, by query: for prompts that do not list their environment names. */

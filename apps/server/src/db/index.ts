@@ -1,6 +1,7 @@
 // The data layer: the only code that talks to MongoDB. Plain driver calls, nothing specific to the
 // embedded FerretDB, so a MongoDB replica set or Atlas works unchanged.
 import { MongoClient, type Db } from "mongodb";
+import { createActiveRolloutsRepository } from "./active-rollouts.repository.js";
 import { createAnalyticsRepository } from "./analytics.repository.js";
 import { createApiKeysRepository } from "./api-keys.repository.js";
 import { createDeploymentClockRepository } from "./deployment-clock.repository.js";
@@ -40,6 +41,7 @@ export function createRepositories(db: Db, options: RepositoryOptions = {}) {
     versions: createVersionsRepository(db),
     versionIndex: createVersionIndexRepository(db, locks),
     environments: createEnvironmentsRepository(db),
+    activeRollouts: createActiveRolloutsRepository(db),
     pointerCopies: createPointerCopiesRepository(db),
     deployments: createDeploymentsRepository(db),
     deploymentClock: createDeploymentClockRepository(db),

@@ -54,13 +54,15 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
 
     let outgoing: Record<string, unknown> = body;
     let resolved: ResolvedVersion | undefined;
+    let rolloutHeader: string | null = null;
     let call: CallRecording | undefined;
     if (body["prompt_id"] === undefined) {
       refuseStrayPromptFields(body);
     } else {
       const selection = readSelection(body);
       if (calls) (call = new CallRecording(calls, promptExists, req, res, requestId, start)).prompt(scope, selection, body["inputs"], raw.length);
-      resolved = await services.resolution.resolve(scope, selection);
+      // The served version (a rollout's arm) is the one recorded: per-version metrics are per arm.
+      ({ resolved, rolloutHeader } = await services.resolution.resolveCall(scope, selection, subjectOf(req, body)));
       call?.version(resolved);
       let compiled: CompileResult;
       try {
@@ -69,12 +71,12 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
         if (!(error instanceof CompiledSizeError)) throw error;
         // Decided from the template's variable counts and the inputs' sizes: nothing was built.
         const message = `${error.message} (PROMPTREG_COMPILED_LIMIT_BYTES) for prompt ${resolved.promptId}: shorten the inputs or the template`;
-        sendError(res, 413, message, "invalid_request_error", "compiled_request_too_large", { size: error.size, limit: error.limit }, versionHeaders(resolved, requestId));
+        sendError(res, 413, message, "invalid_request_error", "compiled_request_too_large", { size: error.size, limit: error.limit }, versionHeaders(resolved, requestId, rolloutHeader));
         return;
       }
       if (compiled.errors.length > 0) {
         const list = compiled.errors.map((e) => e.message).join("; ");
-        sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId));
+        sendError(res, 400, `invalid inputs for prompt ${resolved.promptId}: ${list}`, "invalid_prompt", "invalid_inputs", compiled.errors, versionHeaders(resolved, requestId, rolloutHeader));
         return;
       }
       outgoing = call ? call.outgoing(compiled.body) : compiled.body;
@@ -107,10 +109,10 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
     } catch (error) {
       if (!(error instanceof ProviderCallError)) throw error;
       call?.served(error.report);
-      return sendProviderError(res, error, resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId }, requestId, logger);
+      return sendProviderError(res, error, resolved ? versionHeaders(resolved, requestId, rolloutHeader) : { "x-request-id": requestId }, requestId, logger);
     }
     call?.served(answer.report);
-    const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId) : { "x-request-id": requestId };
+    const headers: OutgoingHttpHeaders = resolved ? versionHeaders(resolved, requestId, rolloutHeader) : { "x-request-id": requestId };
     Object.assign(headers, answer.headers);
     if (answer.report.provider !== undefined) {
       headers["x-prompt-provider"] = answer.report.provider;
@@ -224,8 +226,10 @@ function readSelection(body: Record<string, unknown>) {
   return { promptId: prompt_id, environment: environment ?? undefined, versionId: version_id ?? undefined };
 }
 
-function versionHeaders(v: ResolvedVersion, requestId: string): OutgoingHttpHeaders {
-  return { "x-request-id": requestId, "x-prompt-id": v.promptId, "x-prompt-version-id": v.versionId, "x-prompt-version": `${v.major}.${v.minor}` };
+function versionHeaders(v: ResolvedVersion, requestId: string, rolloutHeader: string | null): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { "x-request-id": requestId, "x-prompt-id": v.promptId, "x-prompt-version-id": v.versionId, "x-prompt-version": `${v.major}.${v.minor}` };
+  if (rolloutHeader !== null) headers["x-prompt-rollout"] = rolloutHeader;
+  return headers;
 }
 
 /**
@@ -279,6 +283,19 @@ function errorKind(error: AppError): [type: string, code: string] {
     default:
       return ["invalid_request_error", "invalid_request"];
   }
+}
+
+/**
+ * Who a call is for, for a rollout's sticky split (API.md "Rollouts"): the `x-prompt-subject` header, else
+ * the body's `user`, else its `safety_identifier`; null (a random draw) when none is a non-empty string.
+ */
+function subjectOf(req: IncomingMessage, body: Record<string, unknown>): string | null {
+  const fromHeader = header(req, "x-prompt-subject");
+  if (fromHeader) return fromHeader;
+  const user = body["user"];
+  if (typeof user === "string" && user !== "") return user;
+  const safety = body["safety_identifier"];
+  return typeof safety === "string" && safety !== "" ? safety : null;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {

@@ -23,6 +23,7 @@ export const EXPOSED_HEADERS: readonly string[] = [
   "x-prompt-id",
   "x-prompt-version-id",
   "x-prompt-version",
+  "x-prompt-rollout",
   "x-prompt-provider",
   "x-prompt-model",
   "retry-after",

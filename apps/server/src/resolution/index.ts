@@ -11,9 +11,10 @@
 // keys are whatever callers ask for. While the database is unreachable, the last known entries keep
 // serving (stale-if-error): an outage must not take down the LLM calls of prompts a replica knows.
 //
-// Rollouts will add a split here: a pointer with a candidate version and a weight, resolved per subject
-// in `versionIdOf`.
-import { PRODUCTION_ENVIRONMENT, type TPromptBody, type TPromptVersion } from "@promptreg/contracts";
+// Rollouts: an environment with an active rollout has a candidate version and a weight in its snapshot.
+// Only gateway calls split (`resolveCall`: the subject's hash picks the arm); every other read answers the
+// environment's stable version, as Helicone's prompt fetches expect.
+import { PRODUCTION_ENVIRONMENT, servesCandidate, type TPromptBody, type TPromptVersion } from "@promptreg/contracts";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { isDatabaseUnavailable } from "../errors.js";
 import type { DeploymentEvents } from "../services/events.js";
@@ -30,6 +31,13 @@ export interface Selection {
   promptId: string;
   environment?: string | undefined;
   versionId?: string | undefined;
+}
+
+/** A gateway call's version: the served one, and `x-prompt-rollout` when the environment has a rollout. */
+export interface CallResolution {
+  resolved: ResolvedVersion;
+  /** `<rolloutId>;arm=stable|candidate`, or null outside a rollout. */
+  rolloutHeader: string | null;
 }
 
 export interface ReadOptions {
@@ -126,6 +134,12 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
     return { snap, resolved };
   }
 
+  /** The version of the caller's organization and prompt by id, or null (hidden, missing, someone else's). */
+  async function visibleVersionIn(scope: TenantScope, snap: PromptSnapshot, versionId: string): Promise<ResolvedVersion | null> {
+    const resolved = snap.hidden.has(versionId) ? null : await version(versionId);
+    return resolved && resolved.orgId === scope.orgId && resolved.promptId === snap.promptId ? resolved : null;
+  }
+
   function answer(snap: PromptSnapshot, resolved: ResolvedVersion): VersionAnswer {
     let built = answers.get(snap);
     if (!built) answers.set(snap, (built = new Map<string, VersionAnswer>()));
@@ -139,6 +153,23 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
   }
 
   return {
+    /**
+     * A gateway call's version. When the selected environment (production by default; not a selection by
+     * version id) has an active rollout, `subject` (null: none, a random draw) picks the arm with the
+     * contracts' hash, the one the typed client uses too. Costs a map lookup and one hash on top of
+     * `resolve`: no database read, the rollout is in the cached snapshot.
+     */
+    async resolveCall(scope: TenantScope, selection: Selection, subject: string | null): Promise<CallResolution> {
+      const { snap, resolved } = await resolveIn(scope, selection);
+      const environment = selection.environment ?? (selection.versionId === undefined ? PRODUCTION_ENVIRONMENT : undefined);
+      const rollout = environment === undefined ? undefined : snap.rollouts.get(environment);
+      if (rollout === undefined) return { resolved, rolloutHeader: null };
+      if (!servesCandidate(rollout.id, subject, rollout.weight)) return { resolved, rolloutHeader: rollout.stableHeader };
+      // A candidate that cannot be served (deleted in a race the delete lost, say) leaves the call on stable.
+      const candidate = await visibleVersionIn(scope, snap, rollout.candidateVersionId);
+      return candidate === null ? { resolved, rolloutHeader: rollout.stableHeader } : { resolved: candidate, rolloutHeader: rollout.candidateHeader };
+    },
+
     /** The version a selection resolves to, ready to compile (the gateway, and prompt partials). */
     async resolve(scope: TenantScope, selection: Selection, read?: ReadOptions): Promise<ResolvedVersion> {
       return (await resolveIn(scope, selection, read)).resolved;

@@ -1,6 +1,6 @@
 import type { TPromptBody, TPromptPartialRef, TPromptVersion } from "@promptreg/contracts";
 import { prepareTemplate, type PreparedTemplate } from "@promptreg/template";
-import type { VersionDoc } from "../db/documents.js";
+import type { RolloutStateDoc, VersionDoc } from "../db/documents.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { toPromptVersion } from "../db/versions.repository.js";
 
@@ -34,6 +34,31 @@ export interface PromptSnapshot {
   readonly hidden: ReadonlySet<string>;
   /** Environment name → the version it points at (live pointers only). */
   readonly pointers: ReadonlyMap<string, string>;
+  /** Environment name → its active rollout (environments without one are absent). */
+  readonly rollouts: ReadonlyMap<string, SnapshotRollout>;
+}
+
+/**
+ * An environment's active rollout as the gateway splits on it: built once per snapshot read, with the
+ * answer headers of both arms ready, so a call allocates nothing for them.
+ */
+export interface SnapshotRollout {
+  readonly id: string;
+  readonly candidateVersionId: string;
+  readonly weight: number;
+  /** `x-prompt-rollout` of each arm. */
+  readonly stableHeader: string;
+  readonly candidateHeader: string;
+}
+
+function toSnapshotRollout(rollout: RolloutStateDoc): SnapshotRollout {
+  return Object.freeze({
+    id: rollout.id,
+    candidateVersionId: rollout.candidateVersionId,
+    weight: rollout.weight,
+    stableHeader: `${rollout.id};arm=stable`,
+    candidateHeader: `${rollout.id};arm=candidate`,
+  });
 }
 
 export function toResolvedVersion(doc: VersionDoc): ResolvedVersion {
@@ -65,24 +90,28 @@ export async function readSnapshot(
   promptId: string,
   environment: string | undefined,
 ): Promise<{ snapshot: PromptSnapshot | null; copy: VersionDoc | null }> {
-  const [prompt, pointer, copy] = await Promise.all([
+  const [prompt, live, copy] = await Promise.all([
     repos.prompts.findVisible(scope, promptId),
-    environment === undefined ? null : repos.environments.get(scope, promptId, environment),
+    environment === undefined ? null : repos.environments.live(scope, promptId, environment),
     environment === undefined ? null : repos.pointerCopies.get(scope, promptId, environment),
   ]);
   if (!prompt) return { snapshot: null, copy: null };
+  const pointer = live?.pointer ?? null;
   // Prompts record their environment names (read by `_id`); those stored before did not, and are read by
   // query.
   const others =
     prompt.environments === undefined
-      ? (await repos.environments.listForPrompt(scope, promptId)).filter((p) => p.environment !== environment)
-      : await repos.environments.getMany(scope, promptId, prompt.environments.filter((e) => e !== environment));
+      ? (await repos.environments.liveForPrompt(scope, promptId)).filter((p) => p.pointer?.environment !== environment)
+      : await repos.environments.liveMany(scope, promptId, prompt.environments.filter((e) => e !== environment));
   const pointers = new Map<string, string>();
-  for (const p of [...(pointer ? [pointer] : []), ...others].sort((a, b) => (a.environment < b.environment ? -1 : 1))) {
-    pointers.set(p.environment, p.versionId);
+  const rollouts = new Map<string, SnapshotRollout>();
+  const all = [...(live?.pointer ? [live] : []), ...others].sort((a, b) => (a.pointer!.environment < b.pointer!.environment ? -1 : 1));
+  for (const { pointer: p, rollout } of all) {
+    pointers.set(p!.environment, p!.versionId);
+    if (rollout?.status === "active") rollouts.set(p!.environment, toSnapshotRollout(rollout));
   }
   const hidden = new Set(prompt.hiddenVersionIds);
-  const snapshot: PromptSnapshot = Object.freeze({ orgId: scope.orgId, promptId, hidden, pointers });
+  const snapshot: PromptSnapshot = Object.freeze({ orgId: scope.orgId, promptId, hidden, pointers, rollouts });
   const usable = copy !== null && pointer !== null && copy._id === pointer.versionId && copy.promptId === promptId && !hidden.has(copy._id);
   return { snapshot, copy: usable ? copy : null };
 }

@@ -13,13 +13,20 @@ const HEARTBEAT_MS = 15_000;
 /** The most missed events a reconnecting stream replays; past it the client resyncs. */
 const REPLAY_LIMIT = 1000;
 
-const toEvent = (c: Pick<DeploymentChange, "deploymentId" | "promptId" | "environment" | "versionId" | "revision" | "at">): TDeploymentEvent => ({
+const toEvent = (c: DeploymentChange | (Omit<DeploymentChange, "orgId">)): TDeploymentEvent => ({
   deploymentId: c.deploymentId,
   promptId: c.promptId,
   environment: c.environment,
   versionId: c.versionId,
   revision: c.revision,
   at: c.at.toISOString(),
+  // What happened and, for rollout changes, who and why (old entries say nothing: a move).
+  action: c.action ?? (c.versionId === null ? "remove" : "set"),
+  ...(c.reason !== undefined && { reason: c.reason }),
+  ...(c.rolloutId !== undefined && { rolloutId: c.rolloutId }),
+  ...(c.candidateVersionId !== undefined && { candidateVersionId: c.candidateVersionId }),
+  ...(c.weight !== undefined && { weight: c.weight }),
+  ...(c.actor !== undefined && { actor: c.actor }),
 });
 
 export function createDeploymentsRouter(services: Services, pipeline: RequestPipeline): Router {
@@ -50,7 +57,7 @@ export function createDeploymentsRouter(services: Services, pipeline: RequestPip
       write("resync", { reason });
     } else {
       for (const d of missed ?? []) {
-        write("deployment", toEvent({ deploymentId: d.id, promptId: d.promptId, environment: d.environment, versionId: d.versionId, revision: d.revision, at: new Date(d.at) }), d.id);
+        write("deployment", toEvent({ ...d, deploymentId: d.id, at: new Date(d.at) }), d.id);
       }
     }
 

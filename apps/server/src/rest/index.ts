@@ -8,11 +8,12 @@ import { analyticsRoutes } from "./analytics.routes.js";
 import { createDeploymentsRouter } from "./deployments.js";
 import { environmentRoutes } from "./environments.routes.js";
 import { promptRoutes } from "./prompts.routes.js";
+import { rolloutRoutes } from "./rollouts.routes.js";
 import { serveRoute, type RestRoute, type RouteServing } from "./route.js";
 import { versionRoutes } from "./versions.routes.js";
 
 /** Every REST route, in mounting order (the OpenAPI document is generated from this list). */
-export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...versionRoutes, ...adminRoutes, ...analyticsRoutes];
+export const restRoutes: RestRoute[] = [...promptRoutes, ...environmentRoutes, ...rolloutRoutes, ...versionRoutes, ...adminRoutes, ...analyticsRoutes];
 
 export function createRestRouter(serving: RouteServing): Router {
   const { services, pipeline } = serving;

@@ -1,5 +1,18 @@
 import type { Repositories } from "../db/index.js";
-import type { DeploymentEvents } from "./events.js";
+import type { DeploymentDoc } from "../db/documents.js";
+import type { DeploymentChange, DeploymentEvents } from "./events.js";
+
+/** What an entry did and its rollout facts, as its change carries them (the stream's optional fields). */
+export function deploymentFacts(entry: Pick<DeploymentDoc, "action" | "reason" | "rolloutId" | "candidateVersionId" | "weight" | "actor">): Pick<DeploymentChange, "action" | "reason" | "rolloutId" | "candidateVersionId" | "weight" | "actor"> {
+  return {
+    action: entry.action,
+    ...(entry.reason !== undefined && { reason: entry.reason }),
+    ...(entry.rolloutId !== undefined && { rolloutId: entry.rolloutId }),
+    ...(entry.candidateVersionId !== undefined && { candidateVersionId: entry.candidateVersionId }),
+    ...(entry.weight !== undefined && { weight: entry.weight }),
+    ...(entry.actor !== undefined && { actor: entry.actor }),
+  };
+}
 
 export interface DeploymentFeedOptions {
   /** How often the deployment clock is polled. */
@@ -46,6 +59,7 @@ export function createDeploymentFeed(repos: Repositories, events: DeploymentEven
           versionId: entry.versionId,
           revision: entry.revision,
           at: entry.at,
+          ...deploymentFacts(entry),
         });
       }
       for (const change of promptChanges) {

@@ -1,6 +1,7 @@
 import {
   PRODUCTION_ENVIRONMENT,
   type TDeployment,
+  type TDeploymentAction,
   type TDeploymentHistoryInput,
   type TDeploymentHistoryPage,
   type TEnvironmentPointer,
@@ -8,8 +9,9 @@ import {
   type TRemoveEnvironmentInput,
   type TSetEnvironmentInput,
 } from "@promptreg/contracts";
-import type { DeploymentDoc, VersionDoc } from "../db/documents.js";
-import { isDuplicateKeyError, type Repositories } from "../db/index.js";
+import type { DeploymentDoc, RolloutStateDoc, VersionDoc } from "../db/documents.js";
+import type { PointerState } from "../db/environments.repository.js";
+import { isDuplicateKeyError, type Repositories, type TenantScope } from "../db/index.js";
 import { AppError } from "../errors.js";
 import type { DeploymentEvents } from "./events.js";
 import { KeyedMutex } from "./numbering.js";
@@ -18,6 +20,53 @@ import type { ProtectionService } from "./protection.service.js";
 import type { RequestScope } from "./scope.js";
 import type { VersionLookup } from "./version-lookup.js";
 
+/**
+ * One change of a pointer, decided from its current state (EnvironmentsService.transition): the entry it
+ * appends and what the pointer holds after it.
+ */
+export interface PointerTransition {
+  action: TDeploymentAction;
+  /** The version the pointer names after the change (the same as before when only its rollout changes). */
+  versionId: string | null;
+  /** That version's document, when the pointer moves to it (copied beside the pointer). */
+  copy?: VersionDoc;
+  /** The environment's rollout after the change; left out when the change does not touch it. */
+  rollout?: RolloutStateDoc;
+  /** Why, for the entry (rollouts); the rollout's own reason when left out. */
+  reason?: string;
+  /** Who, for the entry: the calling key when left out (`"auto-rollback"` for the evaluator). */
+  actor?: string;
+  /** Run once the change is decided, before it is written (may run again when the change is retried). */
+  before?: () => Promise<void>;
+  /** Run once the change is stored and announced; its failure is ignored. */
+  after?: () => Promise<void>;
+}
+
+/** Who writes a pointer change: the organization, and the key named in the history (null: bootstrap or the server). */
+export type WriterScope = TenantScope & { readonly keyId: string | null };
+
+/** Who made a change, as entries of rollout changes say it. */
+export const actorOf = (keyId: string | null): string => keyId ?? "bootstrap";
+
+/** The rollout facts of an entry: the rollout it changed, if any (entries of plain moves have none). */
+function rolloutFacts(change: PointerTransition, keyId: string | null): Pick<TDeployment, "reason" | "rolloutId" | "candidateVersionId" | "weight" | "actor"> {
+  const rollout = change.rollout;
+  if (rollout === undefined) return {};
+  const reason = change.reason ?? rollout.reason;
+  return {
+    ...(reason !== null && { reason }),
+    rolloutId: rollout.id,
+    candidateVersionId: rollout.candidateVersionId,
+    weight: rollout.weight,
+    actor: change.actor ?? actorOf(keyId),
+  };
+}
+
+/** The rollout ended with `status` at `at` by `endedBy` (a key id, "auto-rollback", null for the bootstrap key). */
+export function endRollout(rollout: RolloutStateDoc, status: "promoted" | "aborted" | "rolled_back", reason: string, endedBy: string | null, at: Date): RolloutStateDoc {
+  return { ...rollout, status, reason, endedAt: at, updatedAt: at, endedBy };
+}
+
 /** Bounds the retries of one move when many replicas move the same pointer at once. */
 const MAX_MOVE_ATTEMPTS = 200;
 
@@ -25,49 +74,56 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
   const movers = new KeyedMutex();
 
   /**
-   * Moves (or clears, with `target` null) a pointer, without transactions and without trusting
+   * Changes a pointer (its version, its rollout, or both) without transactions and without trusting
    * read-modify-write updates (FerretDB loses concurrent ones):
-   * 1. read the pointer (version, revision r);
-   * 2. append history entry r+1: its unique index lets exactly one concurrent mover win revision r+1;
+   * 1. read the pointer (version, rollout, revision r) and decide the change from it (`plan`);
+   * 2. append history entry r+1: its unique index lets exactly one concurrent writer win revision r+1;
    * 3. the winner advances the pointer by compare-and-set from r; a loser rolls the pointer forward to the
-   *    winner's entry (same values) and retries on top of it. A crash between 2 and 3 heals the same way.
+   *    winner's entry (same values) and decides again on top of it. A crash between 2 and 3 heals the same way.
    * Then the deployment clock ticks (other replicas' caches) and local listeners hear of it.
-   * `expected` makes the move conditional on what the pointer holds now (removal). A pointer's first
-   * move records the environment's name on the prompt first (PromptDoc.environments), unless the caller
-   * did (`recorded`: a prompt created with its production pointer).
+   *
+   * Why concurrent moves, promotions, aborts and rollbacks of one environment stay consistent, on one
+   * replica or many: every one of them is such a transition, so they are totally ordered by revision, and
+   * each is decided from the state left by the one before it. A promote that loses revision r+1 to an
+   * abort re-reads, finds no active rollout and answers 409 without writing; a rollback finds the rollout
+   * ended (or another one) and does nothing; a move that loses simply moves on top. A rollout therefore
+   * has exactly one terminal entry. `plan` answering null means there is nothing to write.
+   * A pointer's first move records the environment's name on the prompt first (PromptDoc.environments),
+   * unless the caller did (`recorded`: a prompt created with its production pointer).
    */
-  async function move(
-    scope: RequestScope,
+  async function transition(
+    scope: WriterScope,
     promptId: string,
     environment: string,
-    target: VersionDoc | null,
-    options: { expected?: string; recorded?: boolean } = {},
-  ): Promise<TDeployment> {
-    const { expected } = options;
-    // Within one replica, moves of one pointer queue up instead of racing for the same revision.
+    plan: (current: PointerState, at: Date) => Promise<PointerTransition | null> | PointerTransition | null,
+    options: { recorded?: boolean } = {},
+  ): Promise<TDeployment | null> {
+    // Within one replica, changes of one pointer queue up instead of racing for the same revision.
     return movers.run(`${scope.orgId}:${promptId}:${environment}`, async () => {
       for (let attempt = 0; attempt < MAX_MOVE_ATTEMPTS; attempt++) {
         const current = await repos.environments.state(scope, promptId, environment);
-        if (expected !== undefined && current.versionId !== expected) {
-          throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
-        }
-        if (current.revision === 0 && target !== null && options.recorded !== true) {
+        const at = new Date();
+        const change = await plan(current, at);
+        if (change === null) return null;
+        if (current.revision === 0 && change.versionId !== null && options.recorded !== true) {
           // Readers find a prompt's pointers through these names: the name goes in before the pointer.
           await repos.prompts.addEnvironments(scope, promptId, [environment]);
         }
-        const targetId = target?._id ?? null;
-        const change = { versionId: targetId, at: new Date(), keyId: scope.keyId };
+        await change.before?.();
+        const facts = rolloutFacts(change, scope.keyId);
         let entry: TDeployment;
         try {
           entry = await repos.deployments.append(scope, {
             promptId,
             environment,
-            action: target === null ? "remove" : "set",
-            versionId: targetId,
+            action: change.action,
+            versionId: change.versionId,
             previousVersionId: current.versionId,
             revision: current.revision + 1,
-            at: change.at,
+            at,
             keyId: scope.keyId,
+            ...facts,
+            ...(change.rollout !== undefined && { rollout: change.rollout }),
           });
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
@@ -77,30 +133,83 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
               versionId: winner.versionId,
               at: winner.at,
               keyId: winner.keyId,
+              rollout: winner.rollout,
             });
           }
           continue;
         }
         // The copy first: once the pointer names the version, readers find its copy in the same round trip.
-        if (target) await repos.pointerCopies.put(scope, promptId, environment, target);
-        await repos.environments.advance(scope, promptId, environment, current.revision, change);
+        if (change.copy) await repos.pointerCopies.put(scope, promptId, environment, change.copy);
+        await repos.environments.advance(scope, promptId, environment, current.revision, {
+          versionId: change.versionId,
+          at,
+          keyId: scope.keyId,
+          rollout: change.rollout,
+        });
         await repos.deploymentClock.tick();
         events.publish({
           deploymentId: entry.id,
           orgId: scope.orgId,
           promptId,
           environment,
-          versionId: targetId,
+          versionId: change.versionId,
           revision: entry.revision,
-          at: change.at,
+          at,
+          action: change.action,
+          ...facts,
         });
+        // Housekeeping of a change that is stored and announced (the active-rollout index): a failure
+        // here must not fail, and so repeat, the change.
+        await change.after?.().catch(() => undefined);
         // The prompt's last change, for lists sorted by it. The move itself is stored and announced: a
         // failure here only leaves that date behind, and must not fail (and so repeat) the deployment.
-        await repos.prompts.touch(promptId, change.at).catch(() => undefined);
+        await repos.prompts.touch(promptId, at).catch(() => undefined);
         return entry;
       }
       throw new AppError("CONFLICT", `too many concurrent changes of environment ${environment}; try again`);
     });
+  }
+
+  /**
+   * Moves (or clears, with `target` null) a pointer. `expected` makes the move conditional on what the
+   * pointer holds now (removal). A move while a rollout is active ends it in the same entry: `promoted`
+   * when the environment moves to the candidate, `aborted` otherwise (the stable version it was measured
+   * against is gone); a "move" to the version the environment already points at leaves it running.
+   */
+  async function move(
+    scope: RequestScope,
+    promptId: string,
+    environment: string,
+    target: VersionDoc | null,
+    options: { expected?: string; recorded?: boolean } = {},
+  ): Promise<TDeployment> {
+    const { expected } = options;
+    const entry = await transition(
+      scope,
+      promptId,
+      environment,
+      (current, at) => {
+        if (expected !== undefined && current.versionId !== expected) {
+          throw new AppError("NOT_FOUND", `environment ${environment} does not point at prompt version ${expected}`);
+        }
+        const versionId = target?._id ?? null;
+        const change: PointerTransition = { action: target === null ? "remove" : "set", versionId, ...(target && { copy: target }) };
+        const rollout = current.rollout;
+        if (rollout?.status !== "active" || versionId === current.versionId) return change;
+        const promoted = versionId === rollout.candidateVersionId;
+        const reason = versionId === null
+          ? `environment ${environment} was removed`
+          : `environment ${environment} moved to ${promoted ? "the candidate version" : "prompt version"} ${versionId}`;
+        return {
+          ...change,
+          rollout: endRollout(rollout, promoted ? "promoted" : "aborted", reason, scope.keyId, at),
+          after: () => repos.activeRollouts.remove(rollout.id),
+        };
+      },
+      options,
+    );
+    // A plan that never answers null: the entry is always there.
+    return entry!;
   }
 
   /**
@@ -127,6 +236,8 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
 
   return {
     /** Points an environment at a version (internal: the caller has checked the version). */
+    transition,
+
     movePointer: (scope: RequestScope, promptId: string, environment: string, version: VersionDoc, options?: { recorded?: boolean }) =>
       move(scope, promptId, environment, version, options),
 

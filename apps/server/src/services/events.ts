@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import type { TDeploymentAction } from "@promptreg/contracts";
 import type { PromptChangeAction } from "../db/documents.js";
 
 /** A change of an environment pointer, published after it is stored (local cache invalidation). */
@@ -11,6 +12,13 @@ export interface DeploymentChange {
   versionId: string | null;
   revision: number;
   at: Date;
+  /** What the entry did (a move when left out) and, for rollout changes, its facts (ZDeployment). */
+  action?: TDeploymentAction;
+  reason?: string;
+  rolloutId?: string;
+  candidateVersionId?: string;
+  weight?: number;
+  actor?: string;
 }
 
 export type DeploymentListener = (change: DeploymentChange) => void;

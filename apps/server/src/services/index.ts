@@ -9,6 +9,7 @@ import { createBodyUrlSigner, type BodyUrlSigner } from "./body-urls.js";
 import { createDeploymentFeed } from "./deployment-feed.js";
 import { createEnvironmentsService } from "./environments.service.js";
 import { DeploymentEvents } from "./events.js";
+import { createRolloutsService } from "./rollouts.service.js";
 import { createPromptsService } from "./prompts.service.js";
 import { createProtectionService } from "./protection.service.js";
 import { createVersionLookup } from "./version-lookup.js";
@@ -40,6 +41,7 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
   const protection = createProtectionService(repos, events);
   const environments = createEnvironmentsService(repos, lookup, events, protection);
   const bodyUrls: BodyUrlSigner = createBodyUrlSigner(options.signingSecrets, options.bodyUrlTtlSeconds);
+  const analytics = createAnalyticsService(repos, lookup, options.analytics ?? { recordRetentionDays: 30, inputRetentionDays: 30, rollupRetentionDays: 400 });
   return {
     events,
     bodyUrls,
@@ -50,7 +52,8 @@ export function createServices(repos: Repositories, options: ServicesOptions) {
     protection,
     resolution: createResolution(repos, events, options),
     deploymentFeed: createDeploymentFeed(repos, events, { intervalMs: options.deploymentPollMs, overlapMs: 5000 }),
-    analytics: createAnalyticsService(repos, lookup, options.analytics ?? { recordRetentionDays: 30, inputRetentionDays: 30, rollupRetentionDays: 400 }),
+    analytics,
+    rollouts: createRolloutsService(repos, lookup, environments, analytics),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -53,6 +53,13 @@ export function createVersionLookup(repos: Repositories) {
     return (await pointersOf(scope, prompt)).filter((p) => p.versionId === versionId).map((p) => p.environment);
   }
 
-  return { visiblePrompt, visibleVersion, versionOfPrompt, pointersOf, environmentsOf };
+  /** The environments whose active rollout has `versionId` as its candidate, in name order. */
+  async function rolloutsOf(scope: TenantScope, prompt: PromptDoc, versionId: string): Promise<string[]> {
+    const names = prompt.environments ?? (await repos.environments.listForPrompt(scope, prompt._id)).map((p) => p.environment);
+    const live = await Promise.all([...names].sort().map((name) => repos.environments.live(scope, prompt._id, name).then((l) => ({ name, rollout: l.rollout }))));
+    return live.filter((l) => l.rollout?.status === "active" && l.rollout.candidateVersionId === versionId).map((l) => l.name);
+  }
+
+  return { visiblePrompt, visibleVersion, versionOfPrompt, pointersOf, environmentsOf, rolloutsOf };
 }
 export type VersionLookup = ReturnType<typeof createVersionLookup>;

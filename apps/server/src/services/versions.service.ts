@@ -229,19 +229,24 @@ export function createVersionsService(
       const { prompt } = await lookup.versionOfPrompt(scope, input.promptId, input.versionId);
       // The check after hiding reads the prompt again: a move onto this version meanwhile may have added
       // its environment's name (names are recorded before their pointer; see environments.service set).
+      // A rollout's candidate is as deployed as a pointer's version: it serves calls.
       const deployedTo = async (loaded?: PromptDoc) => {
         const current = loaded ?? (await repos.prompts.findVisible(scope, input.promptId));
-        return current ? lookup.environmentsOf(scope, current, input.versionId) : [];
+        if (!current) return { environments: [], rollouts: [] };
+        const [environments, rollouts] = await Promise.all([lookup.environmentsOf(scope, current, input.versionId), lookup.rolloutsOf(scope, current, input.versionId)]);
+        return { environments, rollouts };
       };
       const before = await deployedTo(prompt);
-      if (before.length > 0) throw deployedConflict(input.versionId, before);
+      if (before.environments.length > 0) throw deployedConflict(input.versionId, before.environments);
+      if (before.rollouts.length > 0) throw candidateConflict(input.versionId, before.rollouts);
       await repos.prompts.hideVersion(scope, input.promptId, input.versionId);
       try {
-        // An environment may have been moved onto it meanwhile: then the delete loses and is undone.
+        // An environment may have been moved onto it (or a rollout of it started) meanwhile: then the
+        // delete loses and is undone.
         const after = await deployedTo();
-        if (after.length > 0) {
+        if (after.environments.length > 0 || after.rollouts.length > 0) {
           await repos.prompts.unhideVersion(scope, input.promptId, input.versionId);
-          throw deployedConflict(input.versionId, after);
+          throw after.environments.length > 0 ? deployedConflict(input.versionId, after.environments) : candidateConflict(input.versionId, after.rollouts);
         }
       } finally {
         // Announced once the outcome is stored, even when undone: a cache that loaded the version as
@@ -256,6 +261,12 @@ function deployedConflict(versionId: string, environments: string[]): AppError {
   return new AppError(
     "CONFLICT",
     `prompt version ${versionId} is deployed to ${environments.join(", ")}; move those environments to another version first`,
+  );
+}
+function candidateConflict(versionId: string, environments: string[]): AppError {
+  return new AppError(
+    "CONFLICT",
+    `prompt version ${versionId} is the candidate of the active rollout of ${environments.join(", ")}; promote or abort the rollout first`,
   );
 }
 export type VersionsService = ReturnType<typeof createVersionsService>;

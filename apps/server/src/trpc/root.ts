@@ -3,6 +3,7 @@
 import { captureSettingsRouter, metricsRouter, requestsRouter } from "./routers/analytics.js";
 import { apiKeysRouter, organizationsRouter } from "./routers/api-keys.js";
 import { environmentsRouter } from "./routers/environments.js";
+import { rolloutsRouter } from "./routers/rollouts.js";
 import { promptsRouter } from "./routers/prompts.js";
 import { versionsRouter } from "./routers/versions.js";
 import { router } from "./init.js";
@@ -11,6 +12,7 @@ export const appRouter = router({
   prompts: promptsRouter,
   versions: versionsRouter,
   environments: environmentsRouter,
+  rollouts: rolloutsRouter,
   apiKeys: apiKeysRouter,
   organizations: organizationsRouter,
   metrics: metricsRouter,

@@ -7,7 +7,11 @@ import { SSE_CONTENT, type JsonResponse, type OperationSpec } from "../operation
 const gatewayError = (description: string): JsonResponse => ({ description, schema: ZOpenAiError });
 const promptVersionHeaders: HeadersObject = {
   "x-prompt-id": { description: "The prompt that was compiled", schema: { type: "string" } },
-  "x-prompt-version-id": { description: "The version that was compiled", schema: { type: "string" } },
+  "x-prompt-version-id": { description: "The version that was compiled (during a rollout: the arm's version that served the call)", schema: { type: "string" } },
+  "x-prompt-rollout": {
+    description: "During a rollout of the selected environment: `<rolloutId>;arm=stable` or `<rolloutId>;arm=candidate`, the arm that served the call",
+    schema: { type: "string" },
+  },
   "x-prompt-version": { description: "Its number, major.minor", schema: { type: "string" } },
   "x-prompt-provider": { description: "The configured provider that served the answer (after any fallback)", schema: { type: "string" } },
   "x-prompt-model": { description: "The model as sent to that provider", schema: { type: "string" } },
@@ -24,6 +28,13 @@ export function gatewayOperations(): OperationSpec[] {
       tag: "Gateway",
       body: ZGatewayRequest,
       headerParameters: [
+        {
+          name: "x-prompt-subject",
+          in: "header",
+          required: false,
+          description: "Who the call is for, for a rollout's sticky split (default: the body's `user`, else `safety_identifier`; none: a random draw)",
+          schema: { type: "string" },
+        },
         {
           name: "x-upstream-authorization",
           in: "header",
