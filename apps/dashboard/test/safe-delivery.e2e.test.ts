@@ -93,6 +93,22 @@ async function checkAxe(page: Page, where: string): Promise<void> {
   expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical"), `axe on ${where}`).toEqual([]);
 }
 
+/** What sticks out past a phone's width (none; content of a box that scrolls sideways aside), named, so a failure says where. */
+async function sideways(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("body *")]
+      .filter((el) => {
+        if (el.getBoundingClientRect().right <= document.documentElement.clientWidth + 0.5) return false;
+        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+          if (["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(up).overflowX)) return false;
+        }
+        return true;
+      })
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} (${Math.round(el.getBoundingClientRect().right)})`),
+  );
+}
+
 /** Moves a slider with the keyboard, as a person would: one step (1 %) per arrow press. */
 async function slide(page: Page, slider: ReturnType<Page["locator"]>, to: number): Promise<void> {
   await slider.focus();
@@ -303,7 +319,7 @@ describe("rollouts", () => {
     // A new rollout (back to v1.0 as the candidate) with a strict rule, made elsewhere (the CLI, CI).
     await api.rollouts.start.mutate({ promptId, environment: "production", versionId: v10, weight: 100, autoRollback: { maxErrorRate: 0.2, minRequests: 3 } });
     const panel = page.locator('.rollout-panel[data-environment="production"]');
-    await expect.poll(() => panel.innerText()).toContain("In progress");
+    await expect.poll(() => panel.innerText()).toMatch(/In progress/i);
 
     const member = await open(memberSecret, { allow: /403/ });
     await member.goto(`${stack.url}/#/prompts/${promptId}/deployments`);
@@ -318,7 +334,10 @@ describe("rollouts", () => {
 
     stack.fake.behave({ kind: "status", status: 500, body: { error: { message: "overloaded", type: "server_error", code: "overloaded" } } });
     try {
-      for (let i = 0; i < 6; i++) expect((await call(`failing-${i}`)).status).toBe(500);
+      // The rule counts from the minute the rollout started (the metrics' resolution), so v1.0's calls of the
+      // first rollout may count too: 12 failures are over 20 % whatever they add.
+      // (A provider failing this often may also be answered 503 by the gateway: an error all the same.)
+      for (let i = 0; i < 12; i++) expect((await call(`failing-${i}`)).status).toBeGreaterThanOrEqual(500);
       // Within 10 s the server rolls back; the stream brings it to the open page.
       await expect.poll(() => panel.innerText(), { timeout: 45_000 }).toContain("Rolled back automatically");
     } finally {
@@ -340,12 +359,12 @@ describe("rollouts", () => {
       const view = await open(adminSecret, options);
       await view.goto(`${stack.url}/#/prompts/${promptId}/deployments`);
       await view.locator('.rollout-panel[data-environment="production"]').waitFor();
-      if ("width" in options) expect(await view.evaluate(() => document.documentElement.scrollWidth - 390), "deployments scrolls sideways").toBeLessThanOrEqual(0);
+      if ("width" in options) expect(await sideways(view), "deployments scrolls sideways").toEqual([]);
       else await checkAxe(view, "dark: rollout panel");
       await shot(view, rolloutShot);
       await view.goto(`${stack.url}/#/keys`);
       await view.locator(".keys-table").waitFor();
-      if ("width" in options) expect(await view.evaluate(() => document.documentElement.scrollWidth - 390), "keys scrolls sideways").toBeLessThanOrEqual(0);
+      if ("width" in options) expect(await sideways(view), "keys scrolls sideways").toEqual([]);
       else await checkAxe(view, "dark: keys");
       await shot(view, keysShot);
     }

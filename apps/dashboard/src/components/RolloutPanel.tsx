@@ -246,8 +246,8 @@ export function RolloutPanel({ rollout, versionOf, keyLabel, permission }: Panel
       <ArmTable rollout={rollout} arms={arms} stable={stable} candidate={candidate} />
       {metrics.isError && <RefreshFailed what="the rollout's figures" error={metrics.error} onRetry={() => void metrics.refetch()} />}
       <p className="muted small">
-        Calls to {rollout.environment} since the rollout started{active ? `; refreshes every ${LIVE_REFRESH_MS / 1000} s` : ""}. A call is counted within
-        seconds of its answer.
+        Calls to {rollout.environment} from the minute the rollout started (the metrics' resolution, as the rollback rule counts them)
+        {active ? `; refreshes every ${LIVE_REFRESH_MS / 1000} s` : ""}. A call is counted within seconds of its answer.
       </p>
 
       {rollout.autoRollback ? (
@@ -356,7 +356,7 @@ function RuleView({ rollout, candidate }: { rollout: TRollout; candidate: TVersi
         <li className={state.armed ? "is-met" : undefined}>
           <span className="rule-label">Calls to the candidate</span>
           <span className="rule-value">
-            {formatCount(state.requests)} of {formatCount(state.minRequests)} needed
+            {state.requests} of {state.minRequests} needed
           </span>
           <progress max={state.minRequests} value={Math.min(state.requests, state.minRequests)} aria-label="Calls to the candidate, of those the rule needs" />
         </li>

@@ -29,7 +29,16 @@ export const deploymentsTab: PromptTabDefinition = {
   component: ({ prompt, params }) => <DeploymentsTab promptId={prompt.id} environment={params["environment"] ?? ""} />,
 };
 
-const ACTION_LABEL: Record<HistoryAction, string> = { deployed: "Deployed", "rolled-back": "Rolled back", removed: "Removed" };
+const ACTION_LABEL: Record<HistoryAction, string> = {
+  deployed: "Deployed",
+  "rolled-back": "Rolled back",
+  removed: "Removed",
+  "rollout-start": "Rollout started",
+  "rollout-weight": "Rollout re-weighted",
+  "rollout-promote": "Rollout promoted",
+  "rollout-abort": "Rollout aborted",
+  "rollout-rollback": "Rollout rolled back automatically",
+};
 
 interface Undo {
   entry: TDeployment;
@@ -93,6 +102,16 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
         deleted version
       </span>
     );
+  };
+  /** What a rollout entry changed and why: the candidate and its weight, the reason it ended. */
+  const rolloutDetail = (entry: TDeployment): string | null => {
+    if (entry.action === "set" || entry.action === "remove") return null;
+    const candidate = entry.candidateVersionId ? byId.get(entry.candidateVersionId) : undefined;
+    const parts = [
+      candidate && (entry.action === "rollout-start" || entry.action === "rollout-weight") ? `${versionLabel(candidate)} at ${formatWeight(entry.weight ?? 0)}` : null,
+      entry.reason ?? null,
+    ].filter((part): part is string => Boolean(part));
+    return parts.length > 0 ? parts.join(" · ") : null;
   };
   const keyLabel = (keyId: string | null) => (keyId === null ? "bootstrap key" : (keyNames.data?.get(keyId) ?? `key ${keyId.slice(0, 8)}`));
 
@@ -271,10 +290,11 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
                             {ACTION_LABEL[row.action]}
                           </span>
                           {row.live && <span className="pill">live</span>}
+                          {rolloutDetail(entry) && <span className="history-detail muted small">{rolloutDetail(entry)}</span>}
                         </td>
                         <td>{versionCell(entry.versionId)}</td>
                         <td>{versionCell(entry.previousVersionId)}</td>
-                        <td className="muted small">{keyLabel(entry.keyId)}</td>
+                        <td className="muted small">{entry.actor === "auto-rollback" ? "automatic rollback" : keyLabel(entry.keyId)}</td>
                         <td className="cell-action">
                           {target && (
                             <GuardedButton
