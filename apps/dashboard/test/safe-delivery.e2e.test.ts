@@ -352,13 +352,15 @@ describe("rollouts", () => {
   });
 
   it("reads well in dark mode and on a phone", async () => {
+    // An active rollout with every part of the rule, as the panel shows it most of the time.
+    await api.rollouts.start.mutate({ promptId, environment: "production", versionId: v10, weight: 20, autoRollback: { maxErrorRate: 0.05, minRequests: 200, maxP95LatencyMs: 2000 } });
     for (const [options, rolloutShot, keysShot] of [
       [{ colorScheme: "dark" as const }, "dark-12-rollout", "dark-13-keys"],
       [{ width: 390 }, "phone-08-rollout", "phone-09-keys"],
     ] as const) {
       const view = await open(adminSecret, options);
       await view.goto(`${stack.url}/#/prompts/${promptId}/deployments`);
-      await view.locator('.rollout-panel[data-environment="production"]').waitFor();
+      await view.locator('.rollout-panel[data-environment="production"] input[type="range"]').waitFor();
       if ("width" in options) expect(await sideways(view), "deployments scrolls sideways").toEqual([]);
       else await checkAxe(view, "dark: rollout panel");
       await shot(view, rolloutShot);

@@ -57,13 +57,22 @@ export function GuardedLink({ permission, to, className, children, ...rest }: { 
   );
 }
 
+/** A padlock (an inline SVG: emoji fonts are not everywhere), for protected environments and refusals. */
+export function LockIcon() {
+  return (
+    <svg className="lock-icon" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false">
+      <rect x="2" y="5.25" width="8" height="5.75" rx="1.2" fill="currentColor" />
+      <path d="M3.9 5.25V3.9a2.1 2.1 0 0 1 4.2 0v1.35" fill="none" stroke="currentColor" strokeWidth="1.3" />
+    </svg>
+  );
+}
+
 /** A short line under a form or panel saying what this key may not do here, and why. */
 export function RoleNote({ permission }: { permission: Permission }) {
   if (permission.allowed) return null;
   return (
     <p className="role-note muted small" role="note">
-      <span aria-hidden="true">🔒 </span>
-      {permission.reason}
+      <LockIcon /> {permission.reason}
     </p>
   );
 }

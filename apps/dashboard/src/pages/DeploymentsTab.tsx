@@ -12,7 +12,7 @@ import { usePermission, useProtectedEnvironments, useSetProtected } from "../api
 import { useRollouts } from "../api/rollouts";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DeployDialog } from "../components/DeployDialog";
-import { GuardedButton } from "../components/Guarded";
+import { GuardedButton, LockIcon } from "../components/Guarded";
 import { RolloutPanel, StartRolloutDialog } from "../components/RolloutPanel";
 import { useToast } from "../components/Toasts";
 import { EmptyState, EnvBadge, ErrorState, Loading, SkeletonList } from "../components/ui";
@@ -113,7 +113,7 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
     ].filter((part): part is string => Boolean(part));
     return parts.length > 0 ? parts.join(" · ") : null;
   };
-  const keyLabel = (keyId: string | null) => (keyId === null ? "bootstrap key" : (keyNames.data?.get(keyId) ?? `key ${keyId.slice(0, 8)}`));
+  const keyLabel = (keyId: string | null) => (keyId === null ? "bootstrap key" : (keyNames.data?.get(keyId) ?? (keyId.startsWith("key_") ? keyId.slice(0, 12) : `key ${keyId.slice(0, 8)}`)));
 
   return (
     <div className="stack-lg">
@@ -146,7 +146,7 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
                     <EnvBadge name={pointer.environment} />
                     {locked && (
                       <span className="protected-mark" title="Moving it needs a deployer key">
-                        <span aria-hidden="true">🔒</span> protected
+                        <LockIcon /> protected
                       </span>
                     )}
                   </span>
