@@ -43,8 +43,8 @@ describe("deployment change stream", () => {
     await server.rest("POST", "/v1/prompt-2025/update/environment", { promptId: id, promptVersionId: versionId, environment: "staging" });
     const events = await collect(mine, "deployment", 2);
     expect(events).toEqual([
-      { deploymentId: expect.any(String), promptId: id, environment: "production", versionId, revision: 1, at: expect.stringMatching(/Z$/) },
-      { deploymentId: expect.any(String), promptId: id, environment: "staging", versionId, revision: 1, at: expect.stringMatching(/Z$/) },
+      { deploymentId: expect.any(String), promptId: id, environment: "production", versionId, revision: 1, at: expect.stringMatching(/Z$/), action: "set" },
+      { deploymentId: expect.any(String), promptId: id, environment: "staging", versionId, revision: 1, at: expect.stringMatching(/Z$/), action: "set" },
     ]);
 
     // The other organization's stream got nothing but its ready event.

@@ -36,6 +36,7 @@ const otherValues: Record<string, unknown> = {
   newHeliconeTemplate: sampleBody({ model: "intruded" }),
   commitMessage: "intruded",
   newMajorVersion: false,
+  weight: 50,
 };
 
 function bodyFor(schema: z.ZodType | undefined): Record<string, unknown> | undefined {

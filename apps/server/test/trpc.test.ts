@@ -40,13 +40,14 @@ describe("tRPC", () => {
 
   it("records a deployment history with time and key", async () => {
     const api = server.trpc();
-    const { secret, key } = await api.apiKeys.create.mutate({ name: "deployer", role: "member" });
+    // Moving production (protected by default) needs a deployer key since issue 14.
+    const { secret, key } = await api.apiKeys.create.mutate({ name: "deployer", role: "deployer" });
     const { prompt, version } = await api.prompts.create.mutate({ name: "history", body: sampleBody() });
-    const asMember = server.trpc(secret);
-    const v11 = await asMember.versions.create.mutate({ promptId: prompt.id, baseVersionId: version.id, body: sampleBody() });
-    await asMember.environments.set.mutate({ promptId: prompt.id, versionId: v11.id, environment: "production" });
-    await asMember.environments.set.mutate({ promptId: prompt.id, versionId: v11.id, environment: "staging" });
-    await asMember.environments.remove.mutate({ promptId: prompt.id, versionId: v11.id, environment: "staging" });
+    const asDeployer = server.trpc(secret);
+    const v11 = await asDeployer.versions.create.mutate({ promptId: prompt.id, baseVersionId: version.id, body: sampleBody() });
+    await asDeployer.environments.set.mutate({ promptId: prompt.id, versionId: v11.id, environment: "production" });
+    await asDeployer.environments.set.mutate({ promptId: prompt.id, versionId: v11.id, environment: "staging" });
+    await asDeployer.environments.remove.mutate({ promptId: prompt.id, versionId: v11.id, environment: "staging" });
 
     const history = await api.environments.history.query({ promptId: prompt.id });
     expect(history.map((h) => [h.environment, h.action, h.versionId, h.previousVersionId, h.revision, h.keyId])).toEqual([

@@ -107,6 +107,20 @@ describe("every endpoint", () => {
     expect(JSON.parse(created.helicone_template)).toEqual(template);
   });
 
+  it("protected environments: list, protect, unprotect; a member key is refused a protected move with 403", async () => {
+    expect(await rest.protectedEnvironments()).toEqual(["production"]);
+    expect(await rest.setEnvironmentProtection({ environment: "staging", protected: true })).toEqual(["production", "staging"]);
+    const { id: promptId, versionId } = await rest.createPrompt({ name: "protected moves", promptBody: sampleBody() });
+    const member = createRestClient({ url: server.url, apiKey: (await rest.createApiKey({ name: "member", role: "member" })).secret });
+    const refused = await apiError(member.setEnvironment({ promptId, promptVersionId: versionId, environment: "staging" }));
+    expect(refused.status).toBe(403);
+    expect(refused.message).toContain("needs the deployer role");
+    expect(await member.protectedEnvironments()).toEqual(["production", "staging"]);
+    expect((await apiError(member.setEnvironmentProtection({ environment: "staging", protected: false }))).status).toBe(403);
+    expect(await rest.setEnvironmentProtection({ environment: "staging", protected: false })).toEqual(["production"]);
+    expect(await member.setEnvironment({ promptId, promptVersionId: versionId, environment: "staging" })).toBeNull();
+  });
+
   it("api keys and organizations", async () => {
     const created = await rest.createApiKey({ name: "ci", role: "member" });
     expect(created.secret).toEqual(expect.any(String));
