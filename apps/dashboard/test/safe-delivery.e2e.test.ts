@@ -157,7 +157,8 @@ describe("API keys", () => {
     const table = page.locator(".keys-table");
     await table.waitFor();
     expect(await table.locator("tbody tr").count()).toBe(2);
-    expect(await table.locator("tbody tr", { hasText: "ops-admin" }).innerText()).toMatch(/ops-admin\s*you[\s\S]*admin/i);
+    // Marked once "who am I" answers (it may come after the list).
+    await expect.poll(() => table.locator("tbody tr", { hasText: "ops-admin" }).innerText()).toMatch(/ops-admin\s*you[\s\S]*admin/i);
     expect(await table.locator("tbody tr", { hasText: "dev-member" }).innerText()).toContain("member");
 
     await page.getByRole("button", { name: "New key" }).click();
@@ -354,6 +355,13 @@ describe("rollouts", () => {
   it("reads well in dark mode and on a phone", async () => {
     // An active rollout with every part of the rule, as the panel shows it most of the time.
     await api.rollouts.start.mutate({ promptId, environment: "production", versionId: v10, weight: 20, autoRollback: { maxErrorRate: 0.05, minRequests: 200, maxP95LatencyMs: 2000 } });
+    // Deploying to an environment with a rollout in progress says first that it ends the rollout.
+    await page.goto(`${stack.url}/#/prompts/${promptId}/versions/${v10}`);
+    await page.getByRole("button", { name: "Deploy…" }).click();
+    const deploy = page.getByRole("dialog", { name: "Deploy v1.0" });
+    await deploy.getByLabel("Environment").selectOption("production");
+    await deploy.getByText("production has a rollout in progress (v1.0 at 20 %). Deploying ends it: as promoted, since this is its candidate.").waitFor();
+    await deploy.getByRole("button", { name: "Cancel" }).click();
     for (const [options, rolloutShot, keysShot] of [
       [{ colorScheme: "dark" as const }, "dark-12-rollout", "dark-13-keys"],
       [{ width: 390 }, "phone-08-rollout", "phone-09-keys"],

@@ -3,6 +3,8 @@ import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
 import { useState } from "react";
 import { useSetEnvironment } from "../api/queries";
 import { usePermission } from "../api/roles";
+import { useRollouts } from "../api/rollouts";
+import { formatWeight } from "../lib/rollouts";
 import { describeError } from "../api/errors";
 import { environmentNameProblem, versionLabel } from "../lib/versions";
 import { Dialog } from "./Dialog";
@@ -31,6 +33,10 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
   const already = current?.versionId === version.id;
   // A protected environment needs a deployer key: said before the click, not after it.
   const allowed = usePermission()("move-environment", name || undefined);
+  // A move ends the environment's rollout (promoted when it moves to the candidate, aborted otherwise): said first.
+  const rollout = useRollouts(promptId, current ? [name] : [])[0]?.data;
+  const activeRollout = rollout?.status === "active" ? rollout : undefined;
+  const rolloutCandidate = activeRollout ? versions.find((v) => v.id === activeRollout.candidateVersionId) : undefined;
 
   const close = () => {
     deploy.reset();
@@ -90,6 +96,13 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
                 <strong>{name}</strong> is new for this prompt; it will serve <strong>{versionLabel(version)}</strong>.
               </>
             )}
+          </p>
+        )}
+        {!problem && activeRollout && !already && (
+          <p className="callout callout-warning" role="note">
+            {name} has a rollout in progress ({rolloutCandidate ? versionLabel(rolloutCandidate) : "a candidate"} at {formatWeight(activeRollout.weight)}).
+            Deploying ends it:{" "}
+            {activeRollout.candidateVersionId === version.id ? "as promoted, since this is its candidate." : "as aborted, and every call gets the version deployed."}
           </p>
         )}
         {!problem && <RoleNote permission={allowed} />}
