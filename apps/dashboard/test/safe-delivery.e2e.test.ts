@@ -153,7 +153,7 @@ describe("API keys", () => {
     await page.keyboard.press("g");
     await page.keyboard.press("k");
     await expect.poll(() => page.url()).toContain("#/keys");
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).getAttribute("aria-current")).toBe("page");
+    await expect.poll(() => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }).getAttribute("aria-current")).toBe("page");
     const table = page.locator(".keys-table");
     await table.waitFor();
     expect(await table.locator("tbody tr").count()).toBe(2);
@@ -210,7 +210,8 @@ describe("roles", () => {
     await production.waitFor();
     expect(await production.innerText()).toContain("protected");
     const start = production.getByRole("button", { name: "Start rollout on production" });
-    expect(await start.getAttribute("aria-disabled")).toBe("true");
+    // Turned off once "who am I" answers.
+    await expect.poll(() => start.getAttribute("aria-disabled")).toBe("true");
     expect(await start.getAttribute("title")).toBe("Starting, re-weighting, promoting and aborting rollouts needs the deployer role or higher; this API key is a member key.");
     expect(await production.getByRole("button", { name: "Protect production", exact: true }).count()).toBe(0);
     expect(await production.getByRole("button", { name: "Unprotect production" }).getAttribute("title")).toContain("needs the admin role");
@@ -239,7 +240,7 @@ describe("roles", () => {
     // The keys screen: read-only, saying why.
     await page.goto(`${stack.url}/#/keys`);
     await page.getByText("Only admin keys can see and manage the organization's keys").waitFor();
-    expect(await page.getByRole("button", { name: "New key" }).getAttribute("aria-disabled")).toBe("true");
+    await expect.poll(() => page.getByRole("button", { name: "New key" }).getAttribute("aria-disabled")).toBe("true");
     await checkAxe(page, "keys as a member");
     await api.environments.setProtected.mutate({ environment: "staging", protected: false });
   });
@@ -278,6 +279,8 @@ describe("rollouts", () => {
     const panel = page.locator('.rollout-panel[data-environment="production"]');
     await panel.waitFor();
     expect(await production.innerText()).toContain("Rolling out v1.1 to 30 %");
+    // Every tab's header says so too.
+    await expect.poll(() => page.locator(".env-summary").innerText()).toContain("→ v1.1 at 30 %");
     expect(await panel.locator('tr[data-arm="candidate"]').innerText()).toContain("30 %");
     expect(await panel.locator('tr[data-arm="stable"]').innerText()).toContain("70 %");
     const rollout = await api.rollouts.get.query({ promptId, environment: "production" });
@@ -328,7 +331,7 @@ describe("rollouts", () => {
     await memberPanel.waitFor();
     for (const name of ["Promote v1.0", "Abort rollout", "Set weight"]) {
       const button = memberPanel.getByRole("button", { name });
-      expect(await button.getAttribute("aria-disabled"), name).toBe("true");
+      await expect.poll(() => button.getAttribute("aria-disabled"), name).toBe("true");
       expect(await button.getAttribute("title"), name).toContain("needs the deployer role");
     }
     await shot(member, "26-rollout-member");

@@ -5,6 +5,8 @@ import { statusOf } from "../api/errors";
 import { useDeletedElsewhere } from "../api/live";
 import { useEnvironments, usePrompt, useVersions } from "../api/queries";
 import { usePermission } from "../api/roles";
+import { useRollouts } from "../api/rollouts";
+import { formatWeight } from "../lib/rollouts";
 import { GuardedButton } from "../components/Guarded";
 import { DeletePromptDialog, RenameDialog, TagsDialog } from "../components/PromptDialogs";
 import { CopyButton, EmptyState, EnvBadges, ErrorState, Kbd, Loading, RefreshFailed, Tag } from "../components/ui";
@@ -29,6 +31,9 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   const versions = useVersions(promptId);
   const deletedElsewhere = useDeletedElsewhere(promptId);
   const can = usePermission();
+  const pointers = [...(environments.data ?? [])].sort((a, b) => environmentOrder(a.environment, b.environment));
+  // Each environment's rollout, so every tab's header says where one is in progress.
+  const rollouts = useRollouts(promptId, pointers.map((pointer) => pointer.environment));
   const [dialog, setDialog] = useState<"rename" | "tags" | "delete" | null>(null);
 
   if (deletedElsewhere || (prompt.isError && statusOf(prompt.error) === 404)) {
@@ -71,7 +76,6 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
     const version = versions.data?.find((v) => v.id === versionId);
     return version ? versionLabel(version) : "…";
   };
-  const pointers = [...(environments.data ?? [])].sort((a, b) => environmentOrder(a.environment, b.environment));
 
   return (
     <div className="page">
@@ -118,7 +122,7 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
           </div>
           {pointers.length > 0 && (
             <dl className="env-summary" aria-label="Environments">
-              {pointers.map((pointer) => (
+              {pointers.map((pointer, index) => (
                 <div key={pointer.environment} className="env-summary-item">
                   <dt>
                     <EnvBadges names={[pointer.environment]} />
@@ -127,6 +131,15 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
                     <Link to={{ name: "version", promptId, versionId: pointer.versionId }} className="mono">
                       {labelOf(pointer.versionId)}
                     </Link>
+                    {(() => {
+                      const rollout = rollouts[index]?.data;
+                      if (rollout?.status !== "active") return null;
+                      return (
+                        <Link to={tabRoute(promptId, "deployments")} className="env-summary-rollout small" title="A rollout is in progress: see it on Deployments">
+                          → {labelOf(rollout.candidateVersionId)} at {formatWeight(rollout.weight)}
+                        </Link>
+                      );
+                    })()}
                   </dd>
                 </div>
               ))}
