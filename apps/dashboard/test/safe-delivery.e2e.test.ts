@@ -331,7 +331,7 @@ describe("rollouts", () => {
     await memberPanel.waitFor();
     for (const name of ["Promote v1.0", "Abort rollout", "Set weight"]) {
       const button = memberPanel.getByRole("button", { name });
-      await expect.poll(() => button.getAttribute("aria-disabled"), name).toBe("true");
+      await expect.poll(() => button.getAttribute("aria-disabled"), { message: name }).toBe("true");
       expect(await button.getAttribute("title"), name).toContain("needs the deployer role");
     }
     await shot(member, "26-rollout-member");
