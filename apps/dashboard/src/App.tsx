@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useLiveStatus, type LiveStatus } from "./api/live";
 import { usePrompt } from "./api/queries";
+import { useWhoAmI } from "./api/roles";
 import { Logo } from "./components/Logo";
 import { EmptyState } from "./components/ui";
 import { promptIdOf, promptsRoute, screenKey, screenRoute, titleCase, type Route } from "./lib/routes";
@@ -203,9 +204,7 @@ export function App() {
             </span>
             <span className="sr-only">Keyboard shortcuts</span>
           </button>
-          <span className="key-hint muted small" title="Signed in with this API key">
-            <span className="mono">{maskKey(session.apiKey)}</span>
-          </span>
+          <KeyHint apiKey={session.apiKey} />
           <button type="button" className="btn btn-ghost btn-sm" onClick={() => confirmLeave() && signOut()}>
             Sign out
           </button>
@@ -217,6 +216,17 @@ export function App() {
       </main>
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </>
+  );
+}
+
+/** The signed-in key, masked, and its role: what the disabled buttons are about. */
+function KeyHint({ apiKey }: { apiKey: string }) {
+  const role = useWhoAmI().data?.role;
+  return (
+    <span className="key-hint muted small" title={role ? `Signed in with this API key (role ${role})` : "Signed in with this API key"}>
+      <span className="mono">{maskKey(apiKey)}</span>
+      {role && <span className="key-role"> · {role}</span>}
+    </span>
   );
 }
 

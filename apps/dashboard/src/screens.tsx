@@ -4,8 +4,9 @@
  * it `nav` to put it in the top bar (with a `g` shortcut).
  */
 import type { ScreenDefinition } from "./navigation";
+import { keysScreen } from "./pages/KeysScreen";
 import { newPromptScreen } from "./pages/NewPrompt";
 import { promptsScreen } from "./pages/PromptList";
 
-export const SCREENS: readonly ScreenDefinition[] = [promptsScreen, newPromptScreen];
+export const SCREENS: readonly ScreenDefinition[] = [promptsScreen, newPromptScreen, keysScreen];
 

@@ -54,8 +54,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(
     async (apiKey: string) => {
       const client = createApiClient(apiKey);
-      // Any authenticated call proves the key; count is the cheapest.
-      await client.prompts.count.query();
+      // Any authenticated call proves the key; "who am I" is the one every role may make (a runtime key may
+      // not even count prompts, and should still be told what it can do here rather than "not accepted").
+      await client.apiKeys.me.query();
       storeKey(apiKey);
       queryClient.clear();
       setNotice(null);

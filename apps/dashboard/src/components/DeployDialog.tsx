@@ -2,10 +2,14 @@
 import type { TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
 import { useState } from "react";
 import { useSetEnvironment } from "../api/queries";
+import { usePermission } from "../api/roles";
+import { useRollouts } from "../api/rollouts";
+import { formatWeight } from "../lib/rollouts";
 import { describeError } from "../api/errors";
 import { environmentNameProblem, versionLabel } from "../lib/versions";
 import { Dialog } from "./Dialog";
 import { EnvironmentPicker } from "./EnvironmentPicker";
+import { RoleNote } from "./Guarded";
 import { useToast } from "./Toasts";
 
 interface DeployDialogProps {
@@ -27,6 +31,12 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
   const current = pointers.find((pointer) => pointer.environment === name);
   const currentVersion = current ? versions.find((v) => v.id === current.versionId) : undefined;
   const already = current?.versionId === version.id;
+  // A protected environment needs a deployer key: said before the click, not after it.
+  const allowed = usePermission()("move-environment", name || undefined);
+  // A move ends the environment's rollout (promoted when it moves to the candidate, aborted otherwise): said first.
+  const rollout = useRollouts(promptId, current ? [name] : [])[0]?.data;
+  const activeRollout = rollout?.status === "active" ? rollout : undefined;
+  const rolloutCandidate = activeRollout ? versions.find((v) => v.id === activeRollout.candidateVersionId) : undefined;
 
   const close = () => {
     deploy.reset();
@@ -36,7 +46,7 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
 
   const submit = async () => {
     setAttempted(true);
-    if (problem || already) return;
+    if (problem || already || !allowed.allowed) return;
     try {
       await deploy.mutateAsync({ versionId: version.id, environment: name });
       toast(`Deployed ${versionLabel(version)} to ${name}`);
@@ -56,7 +66,7 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
           <button type="button" className="btn btn-secondary" onClick={close}>
             Cancel
           </button>
-          <button type="submit" form="deploy-form" className="btn btn-primary" disabled={deploy.isPending || already}>
+          <button type="submit" form="deploy-form" className="btn btn-primary" disabled={deploy.isPending || already || !allowed.allowed}>
             {deploy.isPending ? "Deploying…" : name && !problem ? `Deploy to ${name}` : "Deploy"}
           </button>
         </>
@@ -88,6 +98,14 @@ export function DeployDialog({ open, onClose, promptId, version, versions, point
             )}
           </p>
         )}
+        {!problem && activeRollout && !already && (
+          <p className="callout callout-warning" role="note">
+            {name} has a rollout in progress ({rolloutCandidate ? versionLabel(rolloutCandidate) : "a candidate"} at {formatWeight(activeRollout.weight)}).
+            Deploying ends it:{" "}
+            {activeRollout.candidateVersionId === version.id ? "as promoted, since this is its candidate." : "as aborted, and every call gets the version deployed."}
+          </p>
+        )}
+        {!problem && <RoleNote permission={allowed} />}
         {deploy.error && (
           <p className="field-error" role="alert">
             {describeError(deploy.error).message}

@@ -10,7 +10,7 @@ const numbers: Record<string, { majorVersion: number; minorVersion: number }> = 
 const numberOf = (id: string) => numbers[id];
 
 let seq = 0;
-function entry(environment: string, action: "set" | "remove", versionId: string | null, previousVersionId: string | null, revision: number): TDeployment {
+function entry(environment: string, action: TDeployment["action"], versionId: string | null, previousVersionId: string | null, revision: number): TDeployment {
   seq += 1;
   return { id: `d${seq}`, promptId: "p", environment, action, versionId, previousVersionId, revision, at: new Date(2025, 0, 1, 0, 0, seq).toISOString(), keyId: null };
 }
@@ -64,5 +64,24 @@ describe("historyRows", () => {
     expect(rows.map((r) => undoTarget(r, current, exists))).toEqual(["v11", "v11", null, null, null]);
     // The version it replaced was deleted: nothing to go back to.
     expect(undoTarget(rows[0]!, current, (id) => id !== "v11")).toBeNull();
+  });
+
+  it("reads a rollout's entries as what they did; the newest one is live, and only a promotion can be undone", () => {
+    // production at v1.0; a rollout of v1.1 started, re-weighted, promoted; then another started and rolled back.
+    const rollout = [
+      entry("production", "rollout-rollback", "v11", "v11", 7),
+      entry("production", "rollout-start", "v11", "v11", 6),
+      entry("production", "rollout-promote", "v11", "v10", 5),
+      entry("production", "rollout-weight", "v10", "v10", 4),
+      entry("production", "rollout-start", "v10", "v10", 3),
+    ];
+    const rows = historyRows(rollout, [pointer("production", "v11", 7)], numberOf);
+    expect(rows.map((r) => r.action)).toEqual(["rollout-rollback", "rollout-start", "rollout-promote", "rollout-weight", "rollout-start"]);
+    expect(rows.map((r) => r.live)).toEqual([true, false, false, false, false]);
+    const current = new Map([["production", "v11"]]);
+    expect(undoTarget(rows[0]!, current, () => true)).toBeNull();
+    // A promotion is a move: its newest entry offers to go back to the stable version.
+    const promoted = historyRows(rollout.slice(2), [pointer("production", "v11", 5)], numberOf);
+    expect(undoTarget(promoted[0]!, current, () => true)).toBe("v10");
   });
 });

@@ -1,12 +1,21 @@
 /**
- * How the deployment history reads: what each entry did (a deployment, a rollback, a removal), which entry
- * is live for its environment (exactly one per environment that serves a version), and which entries can
- * be undone from the history.
+ * How the deployment history reads: what each entry did (a deployment, a rollback, a removal, a rollout
+ * started, re-weighted, promoted, aborted or rolled back automatically), which entry is live for its
+ * environment (exactly one per environment that serves a version), and which entries can be undone from
+ * the history.
  */
 import type { TDeployment, TEnvironmentPointer, TPromptVersion } from "@promptreg/contracts";
 import { byNumberDesc } from "./versions";
 
-export type HistoryAction = "deployed" | "rolled-back" | "removed";
+export type HistoryAction =
+  | "deployed"
+  | "rolled-back"
+  | "removed"
+  | "rollout-start"
+  | "rollout-weight"
+  | "rollout-promote"
+  | "rollout-abort"
+  | "rollout-rollback";
 
 type Numbered = Pick<TPromptVersion, "majorVersion" | "minorVersion">;
 
@@ -17,6 +26,7 @@ type Numbered = Pick<TPromptVersion, "majorVersion" | "minorVersion">;
  */
 export function historyAction(entry: TDeployment, numberOf: (versionId: string) => Numbered | undefined): HistoryAction {
   if (entry.action === "remove") return "removed";
+  if (entry.action !== "set") return entry.action;
   if (entry.versionId === null || entry.previousVersionId === null) return "deployed";
   const now = numberOf(entry.versionId);
   const before = numberOf(entry.previousVersionId);
@@ -42,7 +52,9 @@ export function historyRows(entries: readonly TDeployment[], pointers: readonly 
   return entries.map((entry) => {
     const latest = !seen.has(entry.environment);
     seen.add(entry.environment);
-    const live = latest && entry.action === "set" && revisionOf.get(entry.environment) === entry.revision;
+    // Every entry but a removal leaves the environment pointing at a version (a rollout's entries too: they
+    // change the pointer's rollout state, and with it its revision).
+    const live = latest && entry.action !== "remove" && entry.versionId !== null && revisionOf.get(entry.environment) === entry.revision;
     return { entry, action: historyAction(entry, numberOf), live, latest };
   });
 }
@@ -54,6 +66,9 @@ export function historyRows(entries: readonly TDeployment[], pointers: readonly 
  */
 export function undoTarget(row: HistoryRow, current: ReadonlyMap<string, string>, exists: (versionId: string) => boolean): string | null {
   const previous = row.entry.previousVersionId;
+  // A rollout's start, weight change or end leaves the pointer where it was: nothing to undo there (its
+  // promotion is a move, and can be rolled back like one).
+  if (row.entry.action !== "set" && row.entry.action !== "remove" && row.entry.action !== "rollout-promote") return null;
   if (!row.latest || previous === null || !exists(previous) || current.get(row.entry.environment) === previous) return null;
   return previous;
 }

@@ -1,16 +1,23 @@
 /**
- * Where each environment points, the whole deployment history (a page at a time, as far back as it goes),
- * and undoing an environment's last change: a rollback, or a restore after a removal.
+ * Where each environment points (and whether it is protected), each environment's rollout (start one, its
+ * live figures, re-weight, promote, abort, or how it ended), the whole deployment history (a page at a
+ * time, as far back as it goes), and undoing an environment's last change: a rollback, or a restore after
+ * a removal. What the signed-in key may not do is shown disabled, naming the role it needs.
  */
-import type { TDeployment, TPromptVersion } from "@promptreg/contracts";
+import type { TDeployment, TPromptVersion, TRollout } from "@promptreg/contracts";
 import { useMemo, useState } from "react";
 import { describeError } from "../api/errors";
 import { useEnvironments, useHistory, useKeyNames, useRemoveEnvironment, useSetEnvironment, useVersions } from "../api/queries";
+import { usePermission, useProtectedEnvironments, useSetProtected } from "../api/roles";
+import { useRollouts } from "../api/rollouts";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DeployDialog } from "../components/DeployDialog";
+import { GuardedButton, LockIcon } from "../components/Guarded";
+import { RolloutPanel, StartRolloutDialog } from "../components/RolloutPanel";
 import { useToast } from "../components/Toasts";
 import { EmptyState, EnvBadge, ErrorState, Loading, SkeletonList } from "../components/ui";
 import { historyRows, undoTarget, type HistoryAction } from "../lib/history";
+import { formatWeight } from "../lib/rollouts";
 import { tabRoute } from "../lib/routes";
 import { absoluteTime, byNumberDesc, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
 import type { PromptTabDefinition } from "../navigation";
@@ -22,7 +29,16 @@ export const deploymentsTab: PromptTabDefinition = {
   component: ({ prompt, params }) => <DeploymentsTab promptId={prompt.id} environment={params["environment"] ?? ""} />,
 };
 
-const ACTION_LABEL: Record<HistoryAction, string> = { deployed: "Deployed", "rolled-back": "Rolled back", removed: "Removed" };
+const ACTION_LABEL: Record<HistoryAction, string> = {
+  deployed: "Deployed",
+  "rolled-back": "Rolled back",
+  removed: "Removed",
+  "rollout-start": "Rollout started",
+  "rollout-weight": "Rollout re-weighted",
+  "rollout-promote": "Rollout promoted",
+  "rollout-abort": "Rollout aborted",
+  "rollout-rollback": "Rollout rolled back automatically",
+};
 
 interface Undo {
   entry: TDeployment;
@@ -37,6 +53,31 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
   const [undo, setUndo] = useState<Undo | null>(null);
   const [deployOpen, setDeployOpen] = useState(false);
   const [removing, setRemoving] = useState<{ environment: string; versionId: string } | null>(null);
+  const [startingOn, setStartingOn] = useState<string | null>(null);
+  const can = usePermission();
+  const protectedList = useProtectedEnvironments();
+  const setProtected = useSetProtected();
+  const toast = useToast();
+  const isProtected = (name: string) => (protectedList.data ?? ["production"]).includes(name);
+  const pointerNames = useMemo(() => (environments.data ?? []).map((p) => p.environment).sort(environmentOrder), [environments.data]);
+  const rolloutQueries = useRollouts(promptId, pointerNames);
+  const rollouts = useMemo(() => {
+    const found = new Map<string, TRollout>();
+    rolloutQueries.forEach((query, index) => {
+      if (query.data) found.set(pointerNames[index]!, query.data);
+    });
+    return found;
+  }, [rolloutQueries, pointerNames]);
+  const toggleProtected = (name: string) => {
+    const next = !isProtected(name);
+    setProtected.mutate(
+      { environment: name, protected: next },
+      {
+        onSuccess: () => toast(next ? `${name} is protected: moving it needs a deployer key` : `${name} is no longer protected`),
+        onError: (error) => toast(describeError(error).message),
+      },
+    );
+  };
 
   const byId = useMemo(() => new Map((versions.data ?? []).map((v) => [v.id, v])), [versions.data]);
   const current = useMemo(() => new Map((environments.data ?? []).map((p) => [p.environment, p.versionId])), [environments.data]);
@@ -62,7 +103,17 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
       </span>
     );
   };
-  const keyLabel = (keyId: string | null) => (keyId === null ? "bootstrap key" : (keyNames.data?.get(keyId) ?? `key ${keyId.slice(0, 8)}`));
+  /** What a rollout entry changed and why: the candidate and its weight, the reason it ended. */
+  const rolloutDetail = (entry: TDeployment): string | null => {
+    if (entry.action === "set" || entry.action === "remove") return null;
+    const candidate = entry.candidateVersionId ? byId.get(entry.candidateVersionId) : undefined;
+    const parts = [
+      candidate && (entry.action === "rollout-start" || entry.action === "rollout-weight") ? `${versionLabel(candidate)} at ${formatWeight(entry.weight ?? 0)}` : null,
+      entry.reason ?? null,
+    ].filter((part): part is string => Boolean(part));
+    return parts.length > 0 ? parts.join(" · ") : null;
+  };
+  const keyLabel = (keyId: string | null) => (keyId === null ? "bootstrap key" : (keyNames.data?.get(keyId) ?? (keyId.startsWith("key_") ? keyId.slice(0, 12) : `key ${keyId.slice(0, 8)}`)));
 
   return (
     <div className="stack-lg">
@@ -85,10 +136,26 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
           <ul className="env-cards">
             {[...environments.data]
               .sort((a, b) => environmentOrder(a.environment, b.environment))
-              .map((pointer) => (
-                <li key={pointer.environment} className="env-card">
-                  <EnvBadge name={pointer.environment} />
+              .map((pointer) => {
+                const rollout = rollouts.get(pointer.environment);
+                const active = rollout?.status === "active" ? rollout : undefined;
+                const locked = isProtected(pointer.environment);
+                return (
+                <li key={pointer.environment} className="env-card" data-environment={pointer.environment}>
+                  <span className="env-card-head">
+                    <EnvBadge name={pointer.environment} />
+                    {locked && (
+                      <span className="protected-mark" title="Moving it needs a deployer key">
+                        <LockIcon /> protected
+                      </span>
+                    )}
+                  </span>
                   <span className="env-card-version">{versionCell(pointer.versionId)}</span>
+                  {active && (
+                    <a href={`#rollout-${pointer.environment}`} className="env-card-rollout small" onClick={(event) => { event.preventDefault(); document.getElementById(`rollout-${pointer.environment}`)?.scrollIntoView({ block: "start" }); }}>
+                      Rolling out {byId.get(active.candidateVersionId) ? versionLabel(byId.get(active.candidateVersionId)!) : "a version"} to {formatWeight(active.weight)}
+                    </a>
+                  )}
                   <span className="env-card-foot">
                     <span className="muted small">
                       since{" "}
@@ -98,21 +165,56 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
                     </span>
                     {/* production can be moved but never removed (the registry refuses it) */}
                     {pointer.environment !== "production" && (
-                      <button
-                        type="button"
+                      <GuardedButton
+                        permission={can("move-environment", pointer.environment)}
                         className="btn btn-ghost btn-xs btn-danger-text"
                         onClick={() => setRemoving({ environment: pointer.environment, versionId: pointer.versionId })}
                         aria-label={`Remove the ${pointer.environment} environment`}
                       >
                         Remove
-                      </button>
+                      </GuardedButton>
                     )}
                   </span>
+                  <span className="env-card-actions">
+                    {!active && (
+                      <GuardedButton
+                        permission={can("rollout")}
+                        className="btn btn-secondary btn-xs"
+                        onClick={() => setStartingOn(pointer.environment)}
+                        aria-label={`Start rollout on ${pointer.environment}`}
+                      >
+                        Start rollout
+                      </GuardedButton>
+                    )}
+                    <GuardedButton
+                      permission={can("protect-environment")}
+                      className="btn btn-ghost btn-xs"
+                      disabled={setProtected.isPending}
+                      onClick={() => toggleProtected(pointer.environment)}
+                      aria-label={`${locked ? "Unprotect" : "Protect"} ${pointer.environment}`}
+                    >
+                      {locked ? "Unprotect" : "Protect"}
+                    </GuardedButton>
+                  </span>
                 </li>
-              ))}
+                );
+              })}
           </ul>
         )}
       </section>
+
+      {rollouts.size > 0 && (
+        <section aria-labelledby="rollouts-heading" className="rollouts">
+          <h2 id="rollouts-heading" className="section-title">
+            Rollouts
+          </h2>
+          {[...rollouts.values()]
+            .sort((a, b) => Number(b.status === "active") - Number(a.status === "active") || environmentOrder(a.environment, b.environment))
+            .map((rollout) => (
+              <RolloutPanel key={rollout.id} rollout={rollout} versionOf={(id) => byId.get(id)} keyLabel={keyLabel} permission={can("rollout")} />
+            ))}
+        </section>
+      )}
 
       <section aria-labelledby="history-heading">
         <div className="section-head">
@@ -188,20 +290,21 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
                             {ACTION_LABEL[row.action]}
                           </span>
                           {row.live && <span className="pill">live</span>}
+                          {rolloutDetail(entry) && <span className="history-detail muted small">{rolloutDetail(entry)}</span>}
                         </td>
                         <td>{versionCell(entry.versionId)}</td>
                         <td>{versionCell(entry.previousVersionId)}</td>
-                        <td className="muted small">{keyLabel(entry.keyId)}</td>
+                        <td className="muted small">{entry.actor === "auto-rollback" ? "automatic rollback" : keyLabel(entry.keyId)}</td>
                         <td className="cell-action">
                           {target && (
-                            <button
-                              type="button"
+                            <GuardedButton
+                              permission={can("move-environment", entry.environment)}
                               className="btn btn-secondary btn-xs"
                               onClick={() => setUndo({ entry, target })}
                               aria-label={`${entry.action === "remove" ? "Restore" : "Roll back to"} ${versionLabel(target)} (${entry.environment})`}
                             >
                               {entry.action === "remove" ? "Restore" : "Roll back to"} {versionLabel(target)}
-                            </button>
+                            </GuardedButton>
                           )}
                         </td>
                       </tr>
@@ -236,6 +339,15 @@ export function DeploymentsTab({ promptId, environment }: { promptId: string; en
       )}
       {removing && (
         <RemoveDialog promptId={promptId} environment={removing.environment} version={byId.get(removing.versionId)} versionId={removing.versionId} onClose={() => setRemoving(null)} />
+      )}
+      {startingOn !== null && (
+        <StartRolloutDialog
+          promptId={promptId}
+          environment={startingOn}
+          stable={byId.get(current.get(startingOn) ?? "")}
+          versions={versions.data ?? []}
+          onClose={() => setStartingOn(null)}
+        />
       )}
       {deployOpen && newest && (
         <DeployDialog open onClose={() => setDeployOpen(false)} promptId={promptId} version={newest} versions={versions.data ?? []} pointers={environments.data ?? []} />

@@ -7,7 +7,9 @@
 import type { TPromptBody, TPromptVersion } from "@promptreg/contracts";
 import { useMemo, useState } from "react";
 import { useCreateVersion, useEnvironments, useVersions, useVersionWithBody } from "../api/queries";
+import { usePermission } from "../api/roles";
 import { BodyEditor } from "../components/BodyEditor";
+import { RoleNote } from "../components/Guarded";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { EnvironmentPicker } from "../components/EnvironmentPicker";
 import { useToast } from "../components/Toasts";
@@ -68,6 +70,7 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
   useFocusFirstInvalid(attempt);
   const create = useCreateVersion(promptId);
   const toast = useToast();
+  const can = usePermission();
   // Cancel, the breadcrumbs, Back or a reload ask before throwing away what was typed.
   useLeaveGuard(commitMessage.trim() !== "" || !sameDraft(draft, initialDraft));
 
@@ -81,6 +84,9 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
   const number = bump === "minor" ? minor : major;
   const pointer = target ? environments.data?.find((p) => p.environment === target) : undefined;
   const serving = pointer ? all.find((v) => v.id === pointer.versionId) : undefined;
+  // Creating needs member; deploying on save needs what moving the target needs (deployer when protected).
+  const mayCreate = can("create-version");
+  const allowed = mayCreate.allowed && target && !environmentNameProblem(target) ? can("move-environment", target) : mayCreate;
 
   const edit = <T,>(set: (value: T) => void) => (value: T) => {
     set(value);
@@ -89,6 +95,7 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
   };
 
   const attemptSave = () => {
+    if (!allowed.allowed) return;
     setAttempt((n) => n + 1);
     if (Object.keys(check.errors).length > 0 || !check.body || check.unchanged) return;
     if (target) setConfirming(true);
@@ -207,6 +214,7 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
         </div>
       )}
       {create.error && !confirming && <SaveError error={create.error} />}
+      <RoleNote permission={allowed} />
       <div className="form-actions">
         <span className="muted small form-hint">
           <Kbd>Ctrl</Kbd>+<Kbd>S</Kbd> saves
@@ -214,7 +222,7 @@ function Editor({ promptId, base }: { promptId: string; base: TPromptVersion & {
         <Link to={{ name: "version", promptId, versionId: base.id }} className="btn btn-secondary">
           Cancel
         </Link>
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending || !allowed.allowed}>
           {create.isPending ? "Creating…" : `Create ${number}${target ? ` and deploy to ${target}` : ""}`}
         </button>
       </div>

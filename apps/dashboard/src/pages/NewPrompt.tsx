@@ -3,7 +3,9 @@ import type { TPromptBody } from "@promptreg/contracts";
 import { useMemo, useState } from "react";
 import { describeError } from "../api/errors";
 import { useCreatePrompt } from "../api/queries";
+import { usePermission } from "../api/roles";
 import { BodyEditor } from "../components/BodyEditor";
+import { RoleNote } from "../components/Guarded";
 import { useToast } from "../components/Toasts";
 import { Field, useFocusFirstInvalid } from "../components/ui";
 import { bodyFromDraft, emptyDraft, sameDraft, type BodyDraft, type DraftErrors } from "../lib/body";
@@ -35,6 +37,7 @@ export function NewPrompt() {
   useFocusFirstInvalid(attempt);
   const create = useCreatePrompt();
   const toast = useToast();
+  const allowed = usePermission()("create-prompt");
   // Cancel, the breadcrumbs, Back or a reload ask before throwing away what was typed.
   useLeaveGuard(name.trim() !== "" || tags.trim() !== "" || !sameDraft(draft, initialDraft));
   const check = useMemo(() => checkNewPrompt(name, tags, draft), [name, tags, draft]);
@@ -42,6 +45,7 @@ export function NewPrompt() {
   const errors = attempt > 0 ? check.errors : {};
 
   const submit = async () => {
+    if (!allowed.allowed) return;
     setAttempt((n) => n + 1);
     if (Object.keys(check.errors).length > 0 || !check.body) return;
     try {
@@ -112,11 +116,12 @@ export function NewPrompt() {
         </section>
         <BodyEditor draft={draft} onChange={setDraft} errors={errors} />
         {create.error && <SaveError error={create.error} />}
+        <RoleNote permission={allowed} />
         <div className="form-actions">
           <Link to={promptsRoute()} className="btn btn-secondary">
             Cancel
           </Link>
-          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+          <button type="submit" className="btn btn-primary" disabled={create.isPending || !allowed.allowed}>
             {create.isPending ? "Creating…" : "Create prompt"}
           </button>
         </div>

@@ -5,6 +5,8 @@
 import type { TPromptSort, TPromptSummary } from "@promptreg/contracts";
 import { useEffect, useState } from "react";
 import { PROMPTS_PAGE_SIZE, usePromptList, useTags } from "../api/queries";
+import { usePermission } from "../api/roles";
+import { GuardedLink } from "../components/Guarded";
 import { EmptyState, EnvBadge, ErrorState, Pager, SkeletonList, Tag } from "../components/ui";
 import { intParam, promptsRoute, screenRoute, tabRoute, type Params } from "../lib/routes";
 import { absoluteTime, relativeTime, truncate, versionLabel } from "../lib/versions";
@@ -46,6 +48,7 @@ export function PromptList({ search, tag, page, sort = "created" }: PromptListPr
   }
   const list = usePromptList(search, tag, page, sort);
   const tags = useTags();
+  const can = usePermission();
   const here = (changes: { search?: string; tag?: string; page?: number; sort?: TPromptSort }) =>
     promptsRoute({ search, tag, sort, page: 0, ...changes });
 
@@ -67,9 +70,9 @@ export function PromptList({ search, tag, page, sort = "created" }: PromptListPr
           <h1 tabIndex={-1}>Prompts</h1>
           <p className="muted">{data ? `${data.total} prompt${data.total === 1 ? "" : "s"}${filtered ? " match" : ""}` : "Your organization's prompt registry"}</p>
         </div>
-        <Link to={screenRoute("new")} className="btn btn-primary" aria-keyshortcuts="n">
+        <GuardedLink permission={can("create-prompt")} to={screenRoute("new")} className="btn btn-primary" aria-keyshortcuts="n">
           New prompt
-        </Link>
+        </GuardedLink>
       </div>
 
       <div className="toolbar" role="search">
@@ -174,9 +177,9 @@ export function PromptList({ search, tag, page, sort = "created" }: PromptListPr
           <EmptyState
             title="No prompts yet"
             action={
-              <Link to={screenRoute("new")} className="btn btn-primary">
+              <GuardedLink permission={can("create-prompt")} to={screenRoute("new")} className="btn btn-primary">
                 Create your first prompt
-              </Link>
+              </GuardedLink>
             }
           >
             A prompt keeps a model request template (messages with {"{{variables}}"}, model, parameters) as immutable versions that

@@ -4,6 +4,10 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { statusOf } from "../api/errors";
 import { useDeletedElsewhere } from "../api/live";
 import { useEnvironments, usePrompt, useVersions } from "../api/queries";
+import { usePermission } from "../api/roles";
+import { useRollouts } from "../api/rollouts";
+import { formatWeight } from "../lib/rollouts";
+import { GuardedButton } from "../components/Guarded";
 import { DeletePromptDialog, RenameDialog, TagsDialog } from "../components/PromptDialogs";
 import { CopyButton, EmptyState, EnvBadges, ErrorState, Kbd, Loading, RefreshFailed, Tag } from "../components/ui";
 import { absoluteTime, environmentOrder, relativeTime, versionLabel } from "../lib/versions";
@@ -26,6 +30,10 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
   const environments = useEnvironments(promptId);
   const versions = useVersions(promptId);
   const deletedElsewhere = useDeletedElsewhere(promptId);
+  const can = usePermission();
+  const pointers = [...(environments.data ?? [])].sort((a, b) => environmentOrder(a.environment, b.environment));
+  // Each environment's rollout, so every tab's header says where one is in progress.
+  const rollouts = useRollouts(promptId, pointers.map((pointer) => pointer.environment));
   const [dialog, setDialog] = useState<"rename" | "tags" | "delete" | null>(null);
 
   if (deletedElsewhere || (prompt.isError && statusOf(prompt.error) === 404)) {
@@ -68,7 +76,6 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
     const version = versions.data?.find((v) => v.id === versionId);
     return version ? versionLabel(version) : "…";
   };
-  const pointers = [...(environments.data ?? [])].sort((a, b) => environmentOrder(a.environment, b.environment));
 
   return (
     <div className="page">
@@ -102,20 +109,20 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
               </time>
             </div>
             <div className="prompt-actions">
-              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("rename")}>
+              <GuardedButton permission={can("edit-prompt")} className="btn btn-ghost btn-xs" onClick={() => setDialog("rename")}>
                 Rename
-              </button>
-              <button type="button" className="btn btn-ghost btn-xs" onClick={() => setDialog("tags")}>
+              </GuardedButton>
+              <GuardedButton permission={can("edit-prompt")} className="btn btn-ghost btn-xs" onClick={() => setDialog("tags")}>
                 Edit tags
-              </button>
-              <button type="button" className="btn btn-ghost btn-xs btn-danger-text" onClick={() => setDialog("delete")}>
+              </GuardedButton>
+              <GuardedButton permission={can("delete")} className="btn btn-ghost btn-xs btn-danger-text" onClick={() => setDialog("delete")}>
                 Delete prompt
-              </button>
+              </GuardedButton>
             </div>
           </div>
           {pointers.length > 0 && (
             <dl className="env-summary" aria-label="Environments">
-              {pointers.map((pointer) => (
+              {pointers.map((pointer, index) => (
                 <div key={pointer.environment} className="env-summary-item">
                   <dt>
                     <EnvBadges names={[pointer.environment]} />
@@ -124,6 +131,15 @@ export function PromptFrame({ promptId, tab, crumb, children }: PromptFrameProps
                     <Link to={{ name: "version", promptId, versionId: pointer.versionId }} className="mono">
                       {labelOf(pointer.versionId)}
                     </Link>
+                    {(() => {
+                      const rollout = rollouts[index]?.data;
+                      if (rollout?.status !== "active") return null;
+                      return (
+                        <Link to={tabRoute(promptId, "deployments")} className="env-summary-rollout small" title="A rollout is in progress: see it on Deployments">
+                          → {labelOf(rollout.candidateVersionId)} at {formatWeight(rollout.weight)}
+                        </Link>
+                      );
+                    })()}
                   </dd>
                 </div>
               ))}

@@ -9,6 +9,8 @@ import { useMemo, useState } from "react";
 import { REQUESTS_PAGE_SIZE, useCaptureSettings, useRequestLog, useSetCaptureSettings, type RequestFilters } from "../api/analytics";
 import { describeError } from "../api/errors";
 import { useEnvironments, useVersions } from "../api/queries";
+import { usePermission } from "../api/roles";
+import { GuardedButton } from "../components/Guarded";
 import { CopyButton, EmptyState, EnvBadge, ErrorState, Pager, RefreshFailed, SkeletonList } from "../components/ui";
 import { formatCost, formatCount, formatMs } from "../lib/metrics-format";
 import { tabRoute } from "../lib/routes";
@@ -264,6 +266,7 @@ function CallDetails({ promptId, call, version }: { promptId: string; call: TReq
 function CaptureSettings({ promptId }: { promptId: string }) {
   const settings = useCaptureSettings(promptId);
   const save = useSetCaptureSettings(promptId);
+  const can = usePermission();
   const [editing, setEditing] = useState(false);
   const [enabled, setEnabled] = useState(false);
   const [redact, setRedact] = useState("");
@@ -289,9 +292,9 @@ function CaptureSettings({ promptId }: { promptId: string }) {
               : " · calls are recorded without their inputs"}
             {prompt?.enabled === null || prompt === null ? " (the organization's setting)" : ""}
           </span>{" "}
-          <button type="button" className="btn btn-ghost btn-xs" onClick={startEditing}>
+          <GuardedButton permission={can("capture-settings")} className="btn btn-ghost btn-xs" onClick={startEditing}>
             Change…
-          </button>
+          </GuardedButton>
         </p>
       ) : (
         <form

@@ -3,7 +3,9 @@ import type { TPromptBody, TPromptVersion } from "@promptreg/contracts";
 import { useState } from "react";
 import { statusOf } from "../api/errors";
 import { useEnvironments, useVersions, useVersionWithBody } from "../api/queries";
+import { usePermission } from "../api/roles";
 import { DeployDialog } from "../components/DeployDialog";
+import { GuardedButton, GuardedLink } from "../components/Guarded";
 import { TemplateText } from "../components/TemplateText";
 import { CopyButton, EmptyState, EnvBadges, ErrorState, Loading } from "../components/ui";
 import { absoluteTime, byNumberDesc, relativeTime, versionLabel } from "../lib/versions";
@@ -53,6 +55,7 @@ export function VersionPage({ promptId, versionId }: { promptId: string; version
 function VersionDetail({ promptId, version, versions }: { promptId: string; version: TPromptVersion & { body: TPromptBody }; versions: readonly TPromptVersion[] }) {
   const [dialog, setDialog] = useState<"deploy" | "delete" | null>(null);
   const environments = useEnvironments(promptId);
+  const can = usePermission();
   // The environments come from the versions list, which deployments refresh (the version itself is cached forever).
   const live = versions.find((v) => v.id === version.id) ?? version;
   const sorted = [...versions].sort(byNumberDesc);
@@ -82,9 +85,9 @@ function VersionDetail({ promptId, version, versions }: { promptId: string; vers
           </p>
         </div>
         <div className="actions">
-          <Link to={{ name: "edit-version", promptId, versionId: version.id }} className="btn btn-primary">
+          <GuardedLink permission={can("create-version")} to={{ name: "edit-version", promptId, versionId: version.id }} className="btn btn-primary">
             New version from {versionLabel(version)}
-          </Link>
+          </GuardedLink>
           <button type="button" className="btn btn-secondary" onClick={() => setDialog("deploy")}>
             Deploy…
           </button>
@@ -96,9 +99,9 @@ function VersionDetail({ promptId, version, versions }: { promptId: string; vers
           <Link to={tabRoute(promptId, "playground", { version: version.id })} className="btn btn-secondary">
             Playground
           </Link>
-          <button type="button" className="btn btn-ghost btn-danger-text" onClick={() => setDialog("delete")}>
+          <GuardedButton permission={can("delete")} className="btn btn-ghost btn-danger-text" onClick={() => setDialog("delete")}>
             Delete…
-          </button>
+          </GuardedButton>
         </div>
       </header>
 

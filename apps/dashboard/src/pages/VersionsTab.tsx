@@ -2,7 +2,9 @@
 import type { TPromptVersion } from "@promptreg/contracts";
 import { useState } from "react";
 import { useVersionsPage, VERSIONS_PAGE_SIZE } from "../api/queries";
+import { usePermission } from "../api/roles";
 import { DeleteVersionDialog } from "../components/DeleteVersionDialog";
+import { GuardedButton } from "../components/Guarded";
 import { EmptyState, EnvBadges, ErrorState, Pager, SkeletonList } from "../components/ui";
 import { intParam, tabRoute } from "../lib/routes";
 import { absoluteTime, relativeTime, versionLabel } from "../lib/versions";
@@ -17,6 +19,7 @@ export const versionsTab: PromptTabDefinition = {
 
 export function VersionsTab({ promptId, page }: { promptId: string; page: number }) {
   const versions = useVersionsPage(promptId, page);
+  const can = usePermission();
   const [deleting, setDeleting] = useState<TPromptVersion | null>(null);
   if (versions.isPending) return <SkeletonList label="Loading versions" />;
   if (versions.isError && versions.data === undefined) return <ErrorState title="Could not load versions" error={versions.error} onRetry={() => void versions.refetch()} />;
@@ -89,9 +92,9 @@ export function VersionsTab({ promptId, page }: { promptId: string; page: number
             </div>
             <div className="version-row-envs">
               <EnvBadges names={version.environments} />
-              <button type="button" className="btn btn-ghost btn-xs btn-danger-text row-action" onClick={() => setDeleting(version)} aria-label={`Delete ${versionLabel(version)}`}>
+              <GuardedButton permission={can("delete")} className="btn btn-ghost btn-xs btn-danger-text row-action" onClick={() => setDeleting(version)} aria-label={`Delete ${versionLabel(version)}`}>
                 Delete
-              </button>
+              </GuardedButton>
             </div>
           </li>
         ))}
