@@ -338,8 +338,7 @@ describe("rollouts", () => {
 
     stack.fake.behave({ kind: "status", status: 500, body: { error: { message: "overloaded", type: "server_error", code: "overloaded" } } });
     try {
-      // The rule counts from the minute the rollout started (the metrics' resolution), so v1.0's calls of the
-      // first rollout may count too: 12 failures are over 20 % whatever they add.
+      // The rule counts this rollout's calls only (from its start, not its minute): 12 failures at weight 100.
       // (A provider failing this often may also be answered 503 by the gateway: an error all the same.)
       for (let i = 0; i < 12; i++) expect((await call(`failing-${i}`)).status).toBeGreaterThanOrEqual(500);
       // Within 10 s the server rolls back; the stream brings it to the open page.

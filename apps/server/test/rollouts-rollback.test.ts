@@ -154,6 +154,27 @@ describe("automatic rollback", () => {
   }, 30_000);
 });
 
+describe("what a rollout counts", () => {
+  it("only the candidate's calls since the rollout started, not earlier ones of the same minute (a restart right after a rollback starts clean)", async () => {
+    const first = await failingRollout({ maxErrorRate: 0.2, minRequests: 500 });
+    const firstCallAt = Date.now();
+    await traffic(first.promptId, first.rolloutId, 10);
+    const lastCallAt = Date.now();
+    const scope = { orgId: "default" };
+    const windowSince = (since: number) => a.services.analytics.versionWindow(scope, { promptId: first.promptId, versionId: first.candidate, environment: "production", since: new Date(since) });
+    // All ten are recorded (the recorder flushes every second)...
+    await waitFor("the calls recorded", () => windowSince(firstCallAt - 1), (w) => w.requests === 10);
+    // ...and none of them is after the last one, although the minute of `since` holds some of them.
+    expect(await windowSince(lastCallAt + 1)).toMatchObject({ requests: 0, errors: 0 });
+
+    // End to end: abort and start the same candidate again at once; its rule would trip on the old calls.
+    await a.call("POST", "/v1/prompt-2025/rollout/abort", { promptId: first.promptId, environment: "production" });
+    await a.call("POST", "/v1/prompt-2025/update/rollout", { promptId: first.promptId, environment: "production", promptVersionId: first.candidate, weight: 50, autoRollback: { maxErrorRate: 0.2, minRequests: 5 } });
+    expect(await a.services.rollouts.evaluate()).toEqual([]);
+    expect(await a.call("POST", "/v1/prompt-2025/query/rollout", { promptId: first.promptId, environment: "production" })).toMatchObject({ status: "active" });
+  }, 60_000);
+});
+
 describe("the index of active rollouts", () => {
   it("drops entries of deleted prompts and of starts that never became active, and keeps evaluating the rest", async () => {
     const gone = await failingRollout({ maxErrorRate: 0.2, minRequests: 5 });

@@ -246,7 +246,7 @@ export function RolloutPanel({ rollout, versionOf, keyLabel, permission }: Panel
       <ArmTable rollout={rollout} arms={arms} stable={stable} candidate={candidate} />
       {metrics.isError && <RefreshFailed what="the rollout's figures" error={metrics.error} onRetry={() => void metrics.refetch()} />}
       <p className="muted small">
-        Calls to {rollout.environment} from the minute the rollout started (the metrics' resolution, as the rollback rule counts them)
+        Calls to {rollout.environment} from the minute the rollout started (the metrics' resolution; the rollback rule counts from the start itself)
         {active ? `; refreshes every ${LIVE_REFRESH_MS / 1000} s` : ""}. A call is counted within seconds of its answer.
       </p>
 

@@ -26,10 +26,11 @@ import {
   type TVersionMetrics,
   MAX_SERIES_BUCKETS,
 } from "@promptreg/contracts";
+import { LRUCache } from "lru-cache";
 import { createPriceTable } from "../analytics/cost.js";
 import { percentiles } from "../analytics/histogram.js";
 import { planWindow, type Plan } from "../analytics/window.js";
-import { addSeries, callMatches, emptySeries, matchingCount, subtractSeries, type CallFilter } from "../analytics/rollups.js";
+import { addCall, addSeries, callMatches, emptySeries, matchingCount, subtractSeries, type CallFilter } from "../analytics/rollups.js";
 import type { PreparedCall } from "../analytics/writer.js";
 import type { CallChunkDoc, CaptureSettingsDoc, RollupDoc, RollupLevel, SeriesStats, StoredCall } from "../db/analytics-documents.js";
 import { PERIOD_MS, settingsId } from "../db/analytics.repository.js";
@@ -144,6 +145,43 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
   }
 
   // ---- windows ----------------------------------------------------------------------------------------
+
+  /**
+   * Once a start's minute is this long over, its calls are all written (the recorder flushes within seconds;
+   * an outage's queue is bounded and drops rather than waits): what callsBeforeStart found is final.
+   */
+  const START_MINUTE_SETTLED_MS = 2 * PERIOD_MS.m;
+  // Keyed by what a rollout asks (prompt, version, environment, start): one entry per rollout, bounded anyway.
+  const beforeStartCache = new LRUCache<string, { part: SeriesStats | null }>({ max: 10_000 });
+
+  /**
+   * The version's calls in the minute of `since` but before it: rollups are per minute, so a window that
+   * starts mid-minute would count them (a rollout started seconds after another of the same candidate ended
+   * would inherit its failures). Read from that minute's raw calls, by `_id`, to be taken out.
+   */
+  async function callsBeforeStart(scope: TenantScope, input: { promptId: string; versionId: string; environment?: string | undefined; since: Date }): Promise<SeriesStats | null> {
+    const since = input.since.getTime();
+    const minute = Math.floor(since / PERIOD_MS.m) * PERIOD_MS.m;
+    if (minute === since) return null;
+    const key = `${scope.orgId}:${input.promptId}:${input.versionId}:${input.environment ?? ""}:${since}`;
+    const cached = beforeStartCache.get(key);
+    if (cached) return cached.part;
+    const filter: CallFilter = { versionId: input.versionId, environment: input.environment };
+    const [doc] = await repos.analytics.readRollups(scope, input.promptId, "m", [minute / PERIOD_MS.m]);
+    let part: SeriesStats | null = null;
+    if (doc && matchingCount(doc.series, filter) > 0) {
+      const chunks = await repos.analytics.readChunks(scope, doc.chunks.filter((meta) => meta.t0 < since).map((meta) => meta.id));
+      for (const chunk of chunks) {
+        for (const call of chunk?.calls ?? []) {
+          if (call.t >= since || call.t < minute || !callMatches(call, filter)) continue;
+          part ??= emptySeries({ ...call, e: null });
+          addCall(part, call);
+        }
+      }
+    }
+    if (clock() >= minute + START_MINUTE_SETTLED_MS) beforeStartCache.set(key, { part });
+    return part;
+  }
 
   /** The window asked for, from rounded down and to rounded up to the minute. */
   function windowOf(input: { from?: string | undefined; to?: string | undefined }): { from: number; to: number; now: number } {
@@ -536,9 +574,10 @@ export function createAnalyticsService(repos: Repositories, lookup: VersionLooku
       input: { promptId: string; versionId: string; environment?: string | undefined; since: Date; until?: Date | undefined },
     ): Promise<{ requests: number; errors: number; errorRate: number; latencyMs: TLatencyPercentiles }> {
       const { from, to, now } = windowOf({ from: input.since.toISOString(), to: input.until?.toISOString() });
-      const docs = await readPlan(scope, input.promptId, planWindow(from, to, now));
+      const [docs, before] = await Promise.all([readPlan(scope, input.promptId, planWindow(from, to, now)), callsBeforeStart(scope, input)]);
       const stats = perVersion(docs, { environment: input.environment, versionId: input.versionId }).get(input.versionId);
-      if (!stats) return { requests: 0, errors: 0, errorRate: 0, latencyMs: { p50: null, p95: null, p99: null } };
+      if (stats && before) subtractSeries(stats, before);
+      if (!stats || stats.n <= 0) return { requests: 0, errors: 0, errorRate: 0, latencyMs: { p50: null, p95: null, p99: null } };
       return { requests: stats.n, errors: stats.err, errorRate: stats.err / stats.n, latencyMs: percentiles(stats.lat) };
     },
 

@@ -131,8 +131,8 @@ export function createRolloutsService(
     }
     const rule = rollout.autoRollback;
     if (rule === null) return false;
-    // The rollups are per minute: "since the start" begins at the start's minute, so calls of the candidate
-    // in this environment earlier in that minute (a rollout of it ended seconds before) count too.
+    // Since the start itself, not its minute: versionWindow takes out the candidate's calls of that minute
+    // made before the start (a rollout of it that ended seconds before must not trip this one).
     const window = await analytics.versionWindow(scope, {
       promptId: entry.promptId,
       versionId: rollout.candidateVersionId,
