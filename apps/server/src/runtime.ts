@@ -63,7 +63,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
     analytics = await startAnalytics(config, services, repositories, metrics.registry, logger);
     const calls = analytics.sink;
     // Every replica evaluates; a rollback is one revision-checked transition of the pointer, so one acts.
-    const rolloutEvaluator = services.rollouts.startEvaluator(config.rolloutEvaluationMs, logger);
+    const rolloutEvaluator = services.rollouts.startEvaluator(config.rolloutEvaluationMs, logger, config.dbTimeoutMs);
     const health = createHealth({ database, embedded: embeddedDb, dbDownMs: config.healthDbDownMs });
     const server: Server = createServer(createRequestListener({ config, services, database, logger, providers, observability, health, calls }));
     answerClientErrorsAsJson(server);

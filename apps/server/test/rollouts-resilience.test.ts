@@ -101,12 +101,16 @@ describe("a rollout in progress", () => {
     // A rule, so the evaluator has work on every tick (it must not trip: the fake provider answers).
     await a.call("POST", "/v1/prompt-2025/update/rollout", { promptId, environment: "production", promptVersionId: candidate, weight: 80, autoRollback: { maxErrorRate: 0.5, minRequests: 1000 } });
     await until("B to see the rule", () => b.call("POST", "/v1/prompt-2025/query/rollout", { promptId, environment: "production" }), (r) => r?.auto_rollback !== null);
+    // query/rollout reads the database; the feeds may not have brought the change to the gateways' caches
+    // yet, and a cached snapshot invalidated once the database is down has nothing stale to serve. Let each
+    // replica's feed take it in now, so the snapshots read below are the ones the outage is served from.
+    await Promise.all([a.services.deploymentFeed.poll(), b.services.deploymentFeed.poll()]);
     expected = await armsOn(b, promptId);
     await armsOn(a, promptId);
     // An evaluator of our own, logging where we can count it (both servers run theirs too, every 100 ms).
     const lines: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
-    const evaluator = a.services.rollouts.startEvaluator(50, logger);
+    const evaluator = a.services.rollouts.startEvaluator(50, logger, 1000);
     try {
       await db.stop();
       // Many ticks fail while it is down; calls keep their arms from the cached snapshots on both replicas.
@@ -123,13 +127,24 @@ describe("a rollout in progress", () => {
 
       db = await startEmbeddedDb({ dataDir, port: db.port });
       const t1 = Date.now();
-      await until("the evaluator to resume", async () => lines.join(""), (t) => t.includes("rollout evaluation resumed"), 30_000);
+      await until("the evaluator to resume", async () => lines.join(""), (t) => t.includes("rollout evaluation resumed"), 30_000).catch(async (error: unknown) => {
+        // Say whether the database is back for a new client while this server's is not (seen twice at a load
+        // of 4+ on 2 cores: the server's MongoClient still failing server selection 30 s after the restart).
+        const { MongoClient } = await import("mongodb");
+        const fresh = new MongoClient(db.uri, { serverSelectionTimeoutMS: 3000 });
+        const ping = await fresh.db("admin").command({ ping: 1 }).then(() => "a new client connects", (e: unknown) => `a new client fails too: ${String(e)}`);
+        await fresh.close();
+        const direct = await a.services.rollouts.evaluate().then(() => "ok", (e: unknown) => String(e));
+        throw new Error(`${String(error)}; its log: ${lines.join("")}; an evaluation now: ${direct}; ${ping}`);
+      });
       expect(lines.filter((l) => l.includes("rollout evaluation"))).toHaveLength(2);
       console.log(`evaluation resumed ${Date.now() - t1} ms after the database came back`);
     } finally {
       evaluator.stop();
     }
-    await until("the API to answer again", () => a.rest("POST", "/v1/prompt-2025/query/rollout", { promptId, environment: "production" }), (r) => r.status === 200, 30_000);
+    for (const server of [a, b]) {
+      await until("the API to answer again", () => server.rest("POST", "/v1/prompt-2025/query/rollout", { promptId, environment: "production" }), (r) => r.status === 200, 30_000);
+    }
     expect(await a.call("POST", "/v1/prompt-2025/query/rollout", { promptId, environment: "production" })).toMatchObject({ status: "active", weight: 80 });
     expect(await armsOn(a, promptId)).toEqual(expected);
     // And it can still end.

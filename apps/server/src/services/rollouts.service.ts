@@ -12,7 +12,7 @@
 import { ObjectId } from "mongodb";
 import type { TRollout, TRolloutRef, TStartRolloutInput } from "@promptreg/contracts";
 import type { ActiveRolloutDoc, RolloutStateDoc } from "../db/documents.js";
-import type { Repositories } from "../db/index.js";
+import { withOwnDeadline, type Repositories } from "../db/index.js";
 import { AppError, isDatabaseUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { AnalyticsService } from "./analytics.service.js";
@@ -161,11 +161,15 @@ export function createRolloutsService(
    * Every replica runs it; the transition makes the rollback happen once (a replica that comes second
    * finds the rollout ended and writes nothing). Returns the rollouts it rolled back.
    */
-  async function evaluate(now = Date.now(), onEntryError?: (rolloutId: string, error: unknown) => void): Promise<string[]> {
+  async function evaluate(now = Date.now(), onEntryError?: (rolloutId: string, error: unknown) => void, timeoutMs?: number): Promise<string[]> {
+    // Outside a request the database work has no deadline of its own but the long background one: a tick
+    // begun as the database went away would wait that long, and the evaluation resume as late. Each read
+    // of the index and each rollout's judgement get the database timeout instead, as a request's work does.
+    const bounded = <T>(work: () => Promise<T>): Promise<T> => (timeoutMs === undefined ? work() : withOwnDeadline(timeoutMs, work));
     const rolledBack: string[] = [];
-    for (const entry of await repos.activeRollouts.all()) {
+    for (const entry of await bounded(() => repos.activeRollouts.all())) {
       try {
-        if (await evaluateOne(entry, now)) rolledBack.push(entry._id);
+        if (await bounded(() => evaluateOne(entry, now))) rolledBack.push(entry._id);
       } catch (error) {
         // The database gone: the whole tick is skipped (the caller says so once). Anything else is this
         // rollout's own trouble and must not keep the others from being evaluated.
@@ -283,7 +287,8 @@ export function createRolloutsService(
      * Runs `evaluate` every `intervalMs` until stopped. While the database is unreachable the ticks fail
      * and are skipped: one warning when it goes, one note when it is back, nothing in between.
      */
-    startEvaluator(intervalMs: number, logger?: Logger): { stop(): void } {
+    /** Evaluates every `intervalMs`; `timeoutMs` (the database timeout) bounds each database step of a tick. */
+    startEvaluator(intervalMs: number, logger?: Logger, timeoutMs?: number): { stop(): void } {
       let timer: NodeJS.Timeout | undefined;
       let running = true;
       let failing = false;
@@ -298,7 +303,7 @@ export function createRolloutsService(
         timer = setTimeout(() => {
           void (async () => {
             try {
-              const ended = await evaluate(Date.now(), onEntryError);
+              const ended = await evaluate(Date.now(), onEntryError, timeoutMs);
               if (failing) logger?.info("rollout evaluation resumed");
               failing = false;
               for (const id of ended) logger?.warn({ rolloutId: id }, "rollout rolled back automatically");
