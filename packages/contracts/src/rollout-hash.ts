@@ -12,7 +12,8 @@
 /** Buckets a subject can fall into: weights are honoured to 0.01 %. */
 export const ROLLOUT_BUCKETS = 10_000;
 
-/** Reused by rolloutBucket (the gateway hashes one subject per call): grown on demand, never shrunk. */
+/** Reused by rolloutBucket (the gateway hashes one subject per call): grown on demand up to MAX_SCRATCH_BYTES. */
+const MAX_SCRATCH_BYTES = 65_536;
 let scratch = new Uint8Array(256);
 
 /**
@@ -103,8 +104,12 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0, length = bytes.length
 /** The subject's bucket in the rollout, in [0, ROLLOUT_BUCKETS). */
 export function rolloutBucket(rolloutId: string, subject: string): number {
   const key = `${rolloutId}:${subject}`;
-  if (scratch.length < key.length * 3) scratch = new Uint8Array(key.length * 3);
-  return murmur3x86_32(scratch, 0, encodeUtf8Into(key, scratch)) % ROLLOUT_BUCKETS;
+  const needed = key.length * 3;
+  // A subject is the caller's (a header, a body field): the shared buffer grows to 64 KB at most; a longer
+  // subject gets a buffer of its own, so one odd call does not keep megabytes alive.
+  if (scratch.length < needed && needed <= MAX_SCRATCH_BYTES) scratch = new Uint8Array(needed);
+  const out = scratch.length >= needed ? scratch : new Uint8Array(needed);
+  return murmur3x86_32(out, 0, encodeUtf8Into(key, out)) % ROLLOUT_BUCKETS;
 }
 
 /** True when a rollout at `weight` percent (0-100) serves its candidate to the subject in `bucket`. */
