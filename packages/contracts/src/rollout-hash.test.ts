@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { API_KEY_ROLES, ROLLOUT_BUCKETS, bucketServesCandidate, murmur3x86_32, roleAtLeast, rolloutBucket, servesCandidate, utf8Bytes } from "./index.js";
+import { API_KEY_ROLES, ROLLOUT_BUCKETS, bucketServesCandidate, murmur3x86_32, roleAtLeast, rolloutBucket, rolloutSubject, servesCandidate, utf8Bytes } from "./index.js";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -48,6 +48,16 @@ describe("the rollout split", () => {
     expect(bucketServesCandidate(ROLLOUT_BUCKETS - 1, 100)).toBe(true);
     expect(bucketServesCandidate(99, 0.01)).toBe(false);
     expect(bucketServesCandidate(0, 0.01)).toBe(true);
+  });
+});
+
+describe("a call's subject", () => {
+  it("is the explicit one, else user, else safety_identifier; empty or non-string values count as none", () => {
+    expect(rolloutSubject("s", { user: "u", safety_identifier: "x" })).toBe("s");
+    expect(rolloutSubject("", { user: "u" })).toBe("u");
+    expect(rolloutSubject(undefined, { user: "", safety_identifier: "x" })).toBe("x");
+    expect(rolloutSubject(null, { user: 42, safety_identifier: ["x"] })).toBeNull();
+    expect(rolloutSubject(undefined, {})).toBeNull();
   });
 });
 

@@ -125,3 +125,15 @@ export function servesCandidate(rolloutId: string, subject: string | null, weigh
   const bucket = subject === null ? Math.floor(Math.random() * ROLLOUT_BUCKETS) : rolloutBucket(rolloutId, subject);
   return bucketServesCandidate(bucket, weight);
 }
+
+/**
+ * Whom a call is for, for the split (API.md "Rollouts"): `explicit` (the gateway's `x-prompt-subject`
+ * header, the client's `subject`), else the body's `user`, else its `safety_identifier`; an empty or
+ * non-string value counts as none. null: no subject (a random draw). The gateway and the typed client both
+ * take it from here, so they pick the same arm for the same call.
+ */
+export function rolloutSubject(explicit: string | null | undefined, body: Readonly<Record<string, unknown>>): string | null {
+  if (explicit) return explicit;
+  for (const value of [body["user"], body["safety_identifier"]]) if (typeof value === "string" && value !== "") return value;
+  return null;
+}

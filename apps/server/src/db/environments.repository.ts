@@ -13,10 +13,8 @@ const toPointer = (doc: EnvironmentDoc, versionId: string): TEnvironmentPointer 
   revision: doc.revision,
 });
 
-const toLive = (doc: EnvironmentDoc): LivePointer => ({
-  pointer: doc.versionId ? toPointer(doc, doc.versionId) : null,
-  rollout: doc.rollout ?? null,
-});
+const toLiveEntry = (doc: EnvironmentDoc, versionId: string): LiveEntry => ({ pointer: toPointer(doc, versionId), rollout: doc.rollout ?? null });
+const toLive = (doc: EnvironmentDoc): LivePointer => (doc.versionId ? toLiveEntry(doc, doc.versionId) : { pointer: null, rollout: doc.rollout ?? null });
 
 export const environmentKey = (promptId: string, environment: string) => `${promptId}:${environment}`;
 
@@ -34,6 +32,11 @@ export interface LivePointer {
   rollout: RolloutStateDoc | null;
 }
 
+/** A pointer that points somewhere, and its latest rollout. */
+export interface LiveEntry extends LivePointer {
+  pointer: TEnvironmentPointer;
+}
+
 /**
  * Environment pointers: one document per (prompt, environment), keyed by `_id`. The deployment history is
  * the source of truth (see EnvironmentsService.move); this document materialises its latest entry and is
@@ -47,6 +50,21 @@ export function createEnvironmentsRepository(db: Db) {
     const doc = await findOwnedById(collection, scope, environmentKey(promptId, environment));
     if (!doc?.versionId) return null;
     return toPointer(doc, doc.versionId);
+  }
+
+  /** The live pointers of these environments of a prompt, in name order, with their rollouts: one read by `_id` each. */
+  async function liveMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<LiveEntry[]> {
+    const docs = await Promise.all([...environments].sort().map((environment) => findOwnedById(collection, scope, environmentKey(promptId, environment))));
+    return docs.flatMap((doc) => (doc?.versionId ? [toLiveEntry(doc, doc.versionId)] : []));
+  }
+
+  /** Every live pointer of a prompt with its rollout, by query: for prompts that do not list their environment names. */
+  async function liveForPrompt(scope: TenantScope, promptId: string): Promise<LiveEntry[]> {
+    const docs = await collection
+      .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
+      .sort({ environment: 1 })
+      .toArray();
+    return docs.map((doc) => toLiveEntry(doc, doc.versionId!));
   }
 
   return {
@@ -108,32 +126,18 @@ export function createEnvironmentsRepository(db: Db) {
      * parallel (a prompt has a handful of environments).
      */
     async getMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<TEnvironmentPointer[]> {
-      const pointers = await Promise.all([...environments].sort().map((environment) => get(scope, promptId, environment)));
-      return pointers.filter((p): p is TEnvironmentPointer => p !== null);
+      return (await liveMany(scope, promptId, environments)).map((live) => live.pointer);
     },
 
     /** As getMany, with each pointer's rollout (the prompt snapshot's read). */
-    async liveMany(scope: TenantScope, promptId: string, environments: readonly string[]): Promise<LivePointer[]> {
-      const docs = await Promise.all([...environments].sort().map((environment) => findOwnedById(collection, scope, environmentKey(promptId, environment))));
-      return docs.filter((d): d is EnvironmentDoc => d !== null && d.versionId !== null).map(toLive);
-    },
+    liveMany,
 
     /** As listForPrompt, with each pointer's rollout. */
-    async liveForPrompt(scope: TenantScope, promptId: string): Promise<LivePointer[]> {
-      const docs = await collection
-        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
-        .sort({ environment: 1 })
-        .toArray();
-      return docs.map(toLive);
-    },
+    liveForPrompt,
 
     /** Every live pointer of a prompt, by query: for prompts that do not list their environment names. */
     async listForPrompt(scope: TenantScope, promptId: string): Promise<TEnvironmentPointer[]> {
-      const docs = await collection
-        .find({ orgId: scope.orgId, promptId, versionId: { $ne: null } })
-        .sort({ environment: 1 })
-        .toArray();
-      return docs.map((d) => toPointer(d, d.versionId!));
+      return (await liveForPrompt(scope, promptId)).map((live) => live.pointer);
     },
 
     async distinctInUse(scope: TenantScope): Promise<string[]> {

@@ -7,7 +7,7 @@
 // JSON API clients), no per-request database reads once caches are warm, one write per non-streamed answer.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { once } from "node:events";
-import { PROMPT_ONLY_FIELDS, ZGatewayPromptCall } from "@promptreg/contracts";
+import { PROMPT_ONLY_FIELDS, rolloutSubject, ZGatewayPromptCall } from "@promptreg/contracts";
 import { CompiledSizeError, compilePrepared, compilePrompt, expandPartials, type CompileResult } from "@promptreg/template";
 import { AppError, errorHeaders } from "../errors.js";
 import { logServerError, toHttpError } from "../http/errors.js";
@@ -62,7 +62,7 @@ export function createGatewayHandler(services: Services, providers: ProviderRout
       const selection = readSelection(body);
       if (calls) (call = new CallRecording(calls, promptExists, req, res, requestId, start)).prompt(scope, selection, body["inputs"], raw.length);
       // The served version (a rollout's arm) is the one recorded: per-version metrics are per arm.
-      ({ resolved, rolloutHeader } = await services.resolution.resolveCall(scope, selection, subjectOf(req, body)));
+      ({ resolved, rolloutHeader } = await services.resolution.resolveCall(scope, selection, rolloutSubject(header(req, "x-prompt-subject"), body)));
       call?.version(resolved);
       let compiled: CompileResult;
       try {
@@ -283,19 +283,6 @@ function errorKind(error: AppError): [type: string, code: string] {
     default:
       return ["invalid_request_error", "invalid_request"];
   }
-}
-
-/**
- * Who a call is for, for a rollout's sticky split (API.md "Rollouts"): the `x-prompt-subject` header, else
- * the body's `user`, else its `safety_identifier`; null (a random draw) when none is a non-empty string.
- */
-function subjectOf(req: IncomingMessage, body: Record<string, unknown>): string | null {
-  const fromHeader = header(req, "x-prompt-subject");
-  if (fromHeader) return fromHeader;
-  const user = body["user"];
-  if (typeof user === "string" && user !== "") return user;
-  const safety = body["safety_identifier"];
-  return typeof safety === "string" && safety !== "" ? safety : null;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {

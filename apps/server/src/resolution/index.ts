@@ -122,22 +122,26 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
     return pointed;
   }
 
+  /** `resolved` when it is a version of the caller's organization and of the snapshot's prompt, else null. */
+  const ownVersion = (scope: TenantScope, snap: PromptSnapshot, resolved: ResolvedVersion | null): ResolvedVersion | null =>
+    resolved !== null && resolved.orgId === scope.orgId && resolved.promptId === snap.promptId ? resolved : null;
+
+  /** The version of the caller's organization and prompt by id, or null (hidden, missing, someone else's). */
+  async function visibleVersionIn(scope: TenantScope, snap: PromptSnapshot, versionId: string): Promise<ResolvedVersion | null> {
+    return snap.hidden.has(versionId) ? null : ownVersion(scope, snap, await version(versionId));
+  }
+
   async function resolveIn(scope: TenantScope, selection: Selection, read?: ReadOptions): Promise<{ snap: PromptSnapshot; resolved: ResolvedVersion }> {
     const { promptId } = selection;
     const byEnvironment = selection.environment ?? (selection.versionId === undefined ? PRODUCTION_ENVIRONMENT : undefined);
     const snap = await snapshot(scope, promptId, byEnvironment, read);
     if (!snap) throw resolutionErrors.promptNotFound(promptId);
     const versionId = versionIdOf(snap, selection);
-    const resolved = snap.hidden.has(versionId) ? null : await version(versionId, read);
-    // A cached version of another organization, or of another prompt, is as absent as a missing one.
-    if (!resolved || resolved.orgId !== scope.orgId || resolved.promptId !== promptId) throw resolutionErrors.versionNotFound(versionId, promptId);
+    // A cached version of another organization, or of another prompt, is as absent as a missing one. (As
+    // visibleVersionIn, written out: the gateway's hot path, without another promise in between.)
+    const resolved = snap.hidden.has(versionId) ? null : ownVersion(scope, snap, await version(versionId, read));
+    if (!resolved) throw resolutionErrors.versionNotFound(versionId, promptId);
     return { snap, resolved };
-  }
-
-  /** The version of the caller's organization and prompt by id, or null (hidden, missing, someone else's). */
-  async function visibleVersionIn(scope: TenantScope, snap: PromptSnapshot, versionId: string): Promise<ResolvedVersion | null> {
-    const resolved = snap.hidden.has(versionId) ? null : await version(versionId);
-    return resolved && resolved.orgId === scope.orgId && resolved.promptId === snap.promptId ? resolved : null;
   }
 
   function answer(snap: PromptSnapshot, resolved: ResolvedVersion): VersionAnswer {
@@ -168,12 +172,7 @@ export function createResolution(repos: Repositories, events: DeploymentEvents, 
       // A candidate that cannot be served (deleted in a race the delete lost, say) leaves the call on stable.
       // Cached (the usual case): taken without another await, the split's cost stays a hash and a lookup.
       const cached = snap.hidden.has(rollout.candidateVersionId) ? null : versions.get(rollout.candidateVersionId);
-      const candidate =
-        cached === undefined
-          ? await visibleVersionIn(scope, snap, rollout.candidateVersionId)
-          : cached !== null && cached.orgId === scope.orgId && cached.promptId === snap.promptId
-            ? cached
-            : null;
+      const candidate = cached === undefined ? await visibleVersionIn(scope, snap, rollout.candidateVersionId) : ownVersion(scope, snap, cached);
       return candidate === null ? { resolved, rolloutHeader: rollout.stableHeader } : { resolved: candidate, rolloutHeader: rollout.candidateHeader };
     },
 

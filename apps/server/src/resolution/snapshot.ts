@@ -101,14 +101,14 @@ export async function readSnapshot(
   // query.
   const others =
     prompt.environments === undefined
-      ? (await repos.environments.liveForPrompt(scope, promptId)).filter((p) => p.pointer?.environment !== environment)
+      ? (await repos.environments.liveForPrompt(scope, promptId)).filter((p) => p.pointer.environment !== environment)
       : await repos.environments.liveMany(scope, promptId, prompt.environments.filter((e) => e !== environment));
   const pointers = new Map<string, string>();
   const rollouts = new Map<string, SnapshotRollout>();
-  const all = [...(live?.pointer ? [live] : []), ...others].sort((a, b) => (a.pointer!.environment < b.pointer!.environment ? -1 : 1));
+  const all = [...(pointer ? [{ pointer, rollout: live?.rollout ?? null }] : []), ...others].sort((a, b) => (a.pointer.environment < b.pointer.environment ? -1 : 1));
   for (const { pointer: p, rollout } of all) {
-    pointers.set(p!.environment, p!.versionId);
-    if (rollout?.status === "active") rollouts.set(p!.environment, toSnapshotRollout(rollout));
+    pointers.set(p.environment, p.versionId);
+    if (rollout?.status === "active") rollouts.set(p.environment, toSnapshotRollout(rollout));
   }
   const hidden = new Set(prompt.hiddenVersionIds);
   const snapshot: PromptSnapshot = Object.freeze({ orgId: scope.orgId, promptId, hidden, pointers, rollouts });

@@ -1,5 +1,6 @@
 import type { TEnvironmentPointer } from "@promptreg/contracts";
 import type { PromptDoc, VersionDoc } from "../db/documents.js";
+import type { LiveEntry } from "../db/environments.repository.js";
 import type { Repositories, TenantScope } from "../db/index.js";
 import { AppError, notFound } from "../errors.js";
 
@@ -41,11 +42,16 @@ export function createVersionLookup(repos: Repositories) {
    * database), by query for prompts created before it did.
    */
   async function pointersOf(scope: TenantScope, prompt: PromptDoc, except?: string): Promise<TEnvironmentPointer[]> {
+    return (await livePointersOf(scope, prompt, except)).map((live) => live.pointer);
+  }
+
+  /** As pointersOf, with each environment's latest rollout. */
+  async function livePointersOf(scope: TenantScope, prompt: PromptDoc, except?: string): Promise<LiveEntry[]> {
     if (prompt.environments === undefined) {
-      const all = await repos.environments.listForPrompt(scope, prompt._id);
-      return except === undefined ? all : all.filter((p) => p.environment !== except);
+      const all = await repos.environments.liveForPrompt(scope, prompt._id);
+      return except === undefined ? all : all.filter((live) => live.pointer.environment !== except);
     }
-    return repos.environments.getMany(scope, prompt._id, prompt.environments.filter((e) => e !== except));
+    return repos.environments.liveMany(scope, prompt._id, prompt.environments.filter((e) => e !== except));
   }
 
   /** The environments that point at `versionId` now, in name order. */
@@ -55,9 +61,8 @@ export function createVersionLookup(repos: Repositories) {
 
   /** The environments whose active rollout has `versionId` as its candidate, in name order. */
   async function rolloutsOf(scope: TenantScope, prompt: PromptDoc, versionId: string): Promise<string[]> {
-    const names = prompt.environments ?? (await repos.environments.listForPrompt(scope, prompt._id)).map((p) => p.environment);
-    const live = await Promise.all([...names].sort().map((name) => repos.environments.live(scope, prompt._id, name).then((l) => ({ name, rollout: l.rollout }))));
-    return live.filter((l) => l.rollout?.status === "active" && l.rollout.candidateVersionId === versionId).map((l) => l.name);
+    const live = await livePointersOf(scope, prompt);
+    return live.filter((l) => l.rollout?.status === "active" && l.rollout.candidateVersionId === versionId).map((l) => l.pointer.environment);
   }
 
   return { visiblePrompt, visibleVersion, versionOfPrompt, pointersOf, environmentsOf, rolloutsOf };

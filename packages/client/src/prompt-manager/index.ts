@@ -15,7 +15,7 @@
  * Helicone's SDK and our gateway (400) report them.
  */
 import type { TPromptBody } from "@promptreg/contracts";
-import { servesCandidate } from "@promptreg/contracts/rollout-hash";
+import { rolloutSubject, servesCandidate } from "@promptreg/contracts/rollout-hash";
 import { compilePrepared, DEFAULT_MAX_COMPILED_BYTES, type CompileResult } from "@promptreg/template";
 import type { DeploymentWatcher } from "../deployment-watcher.js";
 import { createTransport } from "../http.js";
@@ -142,12 +142,7 @@ export function createPromptManager(options: PromptManagerOptions): PromptManage
 function subjectOf(request: PromptBodyRequest): string | null {
   const { subject } = request;
   if (subject !== undefined && subject !== null && typeof subject !== "string") throw new TypeError("subject must be a string");
-  if (subject) return subject;
-  for (const field of ["user", "safety_identifier"] as const) {
-    const value = request[field];
-    if (typeof value === "string" && value !== "") return value;
-  }
-  return null;
+  return rolloutSubject(subject, request);
 }
 
 function withoutSubject(request: PromptBodyRequest): PromptBodyRequest {
