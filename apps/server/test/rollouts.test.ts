@@ -31,6 +31,9 @@ const startRollout = (body: Record<string, unknown>, key?: string) => server.res
 const queryRollout = (promptId: string, environment = "production") =>
   server.call<Record<string, unknown> | null>("POST", "/v1/prompt-2025/query/rollout", { promptId, environment });
 
+/** Whether the index of active rollouts (what the evaluator walks) holds this rollout. */
+const indexed = async (rolloutId: unknown) => (await (await server.rawDb()).collection("active_rollouts").countDocuments({ _id: rolloutId as never })) === 1;
+
 async function callAs(promptId: string, subject: string | undefined, via: "header" | "user" | "safety" = "header") {
   const body: Record<string, unknown> = { prompt_id: promptId, inputs };
   const headers: Record<string, string> = {};
@@ -121,9 +124,13 @@ describe("a rollout through REST and the gateway", () => {
   it("promote moves the environment to the candidate (a move in the history) and ends the rollout", async () => {
     const { promptId, stable, candidate } = await promptWithCandidate();
     await server.call("POST", "/v1/prompt-2025/update/rollout", { promptId, environment: "production", promptVersionId: candidate, weight: 50, autoRollback: { maxErrorRate: 0.5, minRequests: 10 } });
+    const started = await queryRollout(promptId);
+    expect(await indexed(started!["id"])).toBe(true);
     const promoted = await server.rest("POST", "/v1/prompt-2025/rollout/promote", { promptId, environment: "production" });
     expect(promoted.status).toBe(200);
     const after = await queryRollout(promptId);
+    // Ended: out of the evaluator's index.
+    expect(await indexed(after!["id"])).toBe(false);
     expect(after).toMatchObject({ status: "promoted", candidate_version_id: candidate, stable_version_id: stable, auto_rollback: { max_error_rate: 0.5, min_requests: 10, max_p95_latency_ms: null } });
     expect(after!["ended_at"]).not.toBeNull();
     const answer = await callAs(promptId, "anyone");
@@ -169,9 +176,12 @@ describe("a rollout through REST and the gateway", () => {
     await server.call("POST", "/v1/prompt-2025/update/rollout", { promptId, environment: "production", promptVersionId: candidate, weight: 50 });
     // A "move" to where it points already changes nothing.
     await server.call("POST", "/v1/prompt-2025/update/environment", { promptId, promptVersionId: stable, environment: "production" });
-    expect(await queryRollout(promptId)).toMatchObject({ status: "active" });
+    const running = await queryRollout(promptId);
+    expect(running).toMatchObject({ status: "active" });
+    expect(await indexed(running!["id"])).toBe(true);
     await server.call("POST", "/v1/prompt-2025/update/environment", { promptId, promptVersionId: third, environment: "production" });
     expect(await queryRollout(promptId)).toMatchObject({ status: "aborted", reason: `environment production moved to prompt version ${third}` });
+    expect(await indexed(running!["id"])).toBe(false);
     const [last] = await server.trpc().environments.history.query({ promptId, environment: "production", limit: 1 });
     expect(last).toMatchObject({ action: "set", versionId: third, previousVersionId: stable, reason: `environment production moved to prompt version ${third}` });
     expect((await callAs(promptId, "u")).versionId).toBe(third);

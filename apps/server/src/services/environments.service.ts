@@ -42,8 +42,6 @@ export interface PointerTransition {
   actor?: string;
   /** Run once the change is decided, before it is written (may run again when the change is retried). */
   before?: () => Promise<void>;
-  /** Run once the change is stored and announced; its failure is ignored. */
-  after?: () => Promise<void>;
 }
 
 /** Who writes a pointer change: the organization, and the key named in the history (null: bootstrap or the server). */
@@ -162,9 +160,13 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
           action: change.action,
           ...facts,
         });
-        // Housekeeping of a change that is stored and announced (the active-rollout index): a failure
-        // here must not fail, and so repeat, the change.
-        await change.after?.().catch(() => undefined);
+        // A change that ended the active rollout (promote, abort, rollback, a move) takes it out of the index
+        // of active rollouts. Housekeeping of a change stored and announced: a failure here must not fail,
+        // and so repeat, the change (the evaluator drops entries of ended rollouts itself).
+        const active = current.rollout?.status === "active" ? current.rollout : null;
+        if (active && change.rollout !== undefined && !(change.rollout.id === active.id && change.rollout.status === "active")) {
+          await repos.activeRollouts.remove(active.id).catch(() => undefined);
+        }
         // The prompt's last change, for lists sorted by it. The move itself is stored and announced: a
         // failure here only leaves that date behind, and must not fail (and so repeat) the deployment.
         await repos.prompts.touch(promptId, at).catch(() => undefined);
@@ -204,11 +206,7 @@ export function createEnvironmentsService(repos: Repositories, lookup: VersionLo
         const reason = versionId === null
           ? `environment ${environment} was removed`
           : `environment ${environment} moved to ${promoted ? "the candidate version" : "prompt version"} ${versionId}`;
-        return {
-          ...change,
-          rollout: endRollout(rollout, promoted ? "promoted" : "aborted", reason, scope.keyId, at),
-          after: () => repos.activeRollouts.remove(rollout.id),
-        };
+        return { ...change, rollout: endRollout(rollout, promoted ? "promoted" : "aborted", reason, scope.keyId, at) };
       },
       options,
     );

@@ -96,8 +96,8 @@ export function createRolloutsService(
         if (options.refuse) throw noActiveRollout(ref, current.rollout);
         return null;
       }
-      const change = await plan(active, at, current.versionId);
-      return { ...change, after: () => repos.activeRollouts.remove(active.id) };
+      // Ending it takes it out of the index of active rollouts too (transition does).
+      return plan(active, at, current.versionId);
     });
   }
 
